@@ -1,0 +1,73 @@
+package processors
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+)
+
+// Fingerprinter computes finding fingerprints: HMAC-SHA256 with the
+// deployment key (SSTAUDIT_FINGERPRINT_KEY), truncated to 16 hex characters.
+// A nil Fingerprinter, or one without a key, returns "": no key, no
+// fingerprint. It is safe for concurrent use.
+type Fingerprinter struct {
+	key []byte
+}
+
+// NewFingerprinter returns a Fingerprinter for key; an empty key gives one that
+// always returns "".
+func NewFingerprinter(key []byte) *Fingerprinter {
+	if len(key) == 0 {
+		return &Fingerprinter{}
+	}
+	return &Fingerprinter{key: append([]byte(nil), key...)}
+}
+
+// Sum returns the fingerprint of value, or "" when there is no key.
+func (f *Fingerprinter) Sum(value string) string {
+	if f == nil || len(f.key) == 0 {
+		return ""
+	}
+	m := hmac.New(sha256.New, f.key)
+	m.Write([]byte(value))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(m.Sum(sum[:0])[:8])
+}
+
+// Digester maps values to keyed 64-bit digests so that state can test two
+// values for equality without holding either. The key is derived from the
+// deployment key; with none configured a fixed built-in key is used, which
+// still keeps plain values out of state but does not stop a dictionary attack
+// by someone who can read the state — configure SSTAUDIT_FINGERPRINT_KEY.
+// A Digester is safe for concurrent use and must be stable across restarts:
+// digests are persisted.
+type Digester struct {
+	prefix [32]byte
+}
+
+// NewDigester derives a Digester from the deployment key (may be empty).
+func NewDigester(key []byte) *Digester {
+	m := hmac.New(sha256.New, append([]byte("sstaudit-state-digest-v1:"), key...))
+	m.Write([]byte("digest"))
+	d := &Digester{}
+	copy(d.prefix[:], m.Sum(nil))
+	return d
+}
+
+// Sum returns the digest of value; the empty string digests to 0, so 0 means
+// "absent".
+func (d *Digester) Sum(value string) uint64 {
+	if value == "" {
+		return 0
+	}
+	h := sha256.New()
+	h.Write(d.prefix[:])
+	h.Write([]byte(value))
+	var sum [sha256.Size]byte
+	v := binary.BigEndian.Uint64(h.Sum(sum[:0]))
+	if v == 0 {
+		v = 1
+	}
+	return v
+}

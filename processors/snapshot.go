@@ -1,0 +1,126 @@
+package processors
+
+import "github.com/sstaudit/sstaudit/schemas"
+
+// MatchKey is a bit in a set of match keys present on an event.
+type MatchKey uint32
+
+// Match keys, in the order reports list them. The set is per destination:
+// Meta's user_data keys and GA4's user_data / ids map onto the same bits where
+// they mean the same thing (email, phone, name, address parts, ids).
+const (
+	KeyEmail MatchKey = 1 << iota
+	KeyPhone
+	KeyFirstName
+	KeyLastName
+	KeyCity
+	KeyState
+	KeyZip
+	KeyCountry
+	KeyDateOfBirth
+	KeyGender
+	KeyExternalID
+	KeyClientIP
+	KeyUserAgent
+	KeyFBC
+	KeyFBP
+	KeyClientID // GA4 client_id
+	KeyUserID   // GA4 user_id
+	KeyStreet
+)
+
+// MatchKeyNames names each MatchKey bit, index = bit position.
+var MatchKeyNames = []string{
+	"em", "ph", "fn", "ln", "ct", "st", "zp", "country", "db", "ge",
+	"external_id", "client_ip_address", "client_user_agent", "fbc", "fbp",
+	"client_id", "user_id", "street",
+}
+
+// Count returns the number of keys in the set.
+func (k MatchKey) Count() int {
+	n := 0
+	for v := uint32(k); v != 0; v &= v - 1 {
+		n++
+	}
+	return n
+}
+
+// Names lists the names of the keys in the set, in bit order.
+func (k MatchKey) Names() []string {
+	var out []string
+	for i, name := range MatchKeyNames {
+		if k&(1<<uint(i)) != 0 {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// ClickIDSet is a set of click ids present on an event.
+type ClickIDSet uint8
+
+// Click id bits.
+const (
+	ClickFBCLID ClickIDSet = 1 << iota
+	ClickFBC
+	ClickFBP
+	ClickGCLID
+	ClickGBRAID
+	ClickWBRAID
+)
+
+// ConsentFlags are the consent facts the pair checks compare.
+type ConsentFlags uint8
+
+// Consent bits.
+const (
+	ConsentAdUserDataDenied        ConsentFlags = 1 << iota // ad_user_data denied (MP consent, gcd)
+	ConsentAdStorageDenied                                  // ad_storage denied (gcs / gcd)
+	ConsentAdPersonalizationDenied                          // ad_personalization denied / npa=1
+	ConsentTCFDenied                                        // TC string present and a required purpose is not consented
+	ConsentSignalPresent                                    // any consent signal was sent
+	ConsentLDU                                              // Meta Limited Data Use
+)
+
+// HashDigest is what a Snapshot keeps of one hashed user_data value: which
+// key, a digest of the value as sent, and a digest of its double hash
+// (sha256 of the value's lowercase hex) so that a pair can spot double hashing
+// without either value.
+type HashDigest struct {
+	Key    uint8  // index into MatchKeyNames
+	Value  uint64 // Digester.Sum of the value as sent (lower-cased hex when it is a hash)
+	Double uint64 // Digester.Sum of hex(sha256(value)) when value is a sha256 hex; 0 otherwise
+}
+
+// Snapshot is the compact record of one side of a join group: only what the
+// pair checks and the audit record need. Values that are personal data or
+// identifiers are kept as keyed digests, never as values. It is persisted in
+// state, so field changes need a state encoding version bump.
+type Snapshot struct {
+	Side         schemas.Side
+	Format       schemas.Format
+	EventName    string
+	EventTime    int64 // ms; 0 = absent
+	Source       schemas.Source
+	ActionSource string
+
+	MatchKeys MatchKey
+	ClickIDs  ClickIDSet
+	Consent   ConsentFlags
+
+	FBCLID     uint64 // digest of the fbclid in the page URL (or parameter)
+	FBCClickID uint64 // digest of fbc's third segment (the fbclid it carries)
+	FBP        uint64
+	ExternalID uint64
+	// Payload is a digest of what identifies the conversion beyond its id
+	// (value, currency, transaction/order id): a different Payload under the
+	// same join key is DEDUP_ID_REUSED.
+	Payload uint64
+
+	Hashes []HashDigest
+
+	// Severity counts of the per-event findings, for window metrics.
+	FindingsMax schemas.Severity
+	TraceID     [16]byte // the event's trace context, for span links
+	SpanID      [8]byte
+}
