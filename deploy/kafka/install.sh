@@ -25,13 +25,14 @@ trap 'rm -rf "$tmp"' EXIT
 
 step "resolving org.apache.kafka:kafka_2.13:$KAFKA_VERSION runtime class path from Maven Central"
 start=$SECONDS
-mvn "${mvn_args[@]}" dependency:copy-dependencies \
-  -DincludeScope=runtime -DoutputDirectory="$tmp" ||
+if ! mvn "${mvn_args[@]}" dependency:copy-dependencies \
+  -DincludeScope=runtime -DoutputDirectory="$tmp/jars" >"$tmp/mvn.log" 2>&1; then
+  sed 's/\x1b\[[0-9;]*m//g' "$tmp/mvn.log" >&2
   die "mvn could not resolve kafka_2.13:$KAFKA_VERSION (is Maven Central reachable?)"
+fi
 
-[[ -f $tmp/kafka_2.13-$KAFKA_VERSION.jar ]] || die "kafka_2.13-$KAFKA_VERSION.jar missing after resolve"
-touch "$tmp/.complete"
+[[ -f $tmp/jars/kafka_2.13-$KAFKA_VERSION.jar ]] || die "kafka_2.13-$KAFKA_VERSION.jar missing after resolve"
+touch "$tmp/jars/.complete"
 rm -rf "$KAFKA_LIBS"
-mv "$tmp" "$KAFKA_LIBS"
-trap - EXIT
+mv "$tmp/jars" "$KAFKA_LIBS"
 step "installed $(find "$KAFKA_LIBS" -name '*.jar' | wc -l) jars in $KAFKA_LIBS ($((SECONDS - start))s)"
