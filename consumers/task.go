@@ -1,0 +1,495 @@
+package consumers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/sstaudit/sstaudit/processors/join"
+	"github.com/sstaudit/sstaudit/schemas"
+	"github.com/sstaudit/sstaudit/state"
+)
+
+// task owns partition p of both join topics: their feeds, its store and its
+// join processor. Nothing in it is shared, so it needs no locks.
+//
+// The durability order for every batch (SPEC §10):
+//  1. apply the batch to a state transaction, with the next offset of each
+//     input stored in that same transaction;
+//  2. write the outputs it caused to Kafka and wait for all in-sync replicas;
+//  3. commit the state transaction;
+//  4. from time to time, commit the offsets to the consumer group (a fallback
+//     for a task that arrives without state; the store is authoritative).
+//
+// A crash between 2 and 3 replays the batch: the deterministic join emits the
+// same records again with the same audit_ids (at-least-once outputs), while
+// state and metrics stay exactly-once.
+type task struct {
+	p         *Pipeline
+	log       *slog.Logger
+	gen       *kafka.Generation
+	partition int
+	topics    [2]string // client, server join topics
+	store     *state.Store
+	proc      *join.Processor
+	feeds     [2]*feed
+	cancel    context.CancelFunc
+
+	heads      [2]*kafka.Message
+	caughtUp   [2]bool
+	emptySince [2]time.Time // when a feed was last seen with nothing buffered
+	next       [2]int64     // next offset to apply, per input
+	committed  [2]int64     // last offsets committed to the group
+
+	lastInput  time.Time // wall clock of the last applied input
+	lastRecord int64     // highest record time applied
+	lastCommit time.Time
+	lastGC     time.Time
+
+	out []kafka.Message
+}
+
+func (p *Pipeline) storeDir(part int) string {
+	return filepath.Join(p.cfg.StateDir, p.cfg.Group, "partition-"+strconv.Itoa(part))
+}
+
+func (p *Pipeline) newTask(ctx context.Context, gen *kafka.Generation, part int, clientTopic, serverTopic string, cOff, sOff int64) (*task, error) {
+	store, err := state.Open(p.storeDir(part), state.WithLogger(p.log))
+	if err != nil {
+		return nil, fmt.Errorf("consumers: partition %d: %w", part, err)
+	}
+	jc := p.cfg.Join
+	jc.Partition = int32(part)
+	proc, err := join.New(jc, p.checks)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	t := &task{
+		p: p, log: p.log.With("partition", part), gen: gen, partition: part,
+		topics: [2]string{clientTopic, serverTopic}, store: store, proc: proc,
+		lastInput: time.Now(), lastCommit: time.Now(), lastGC: time.Now(),
+	}
+	// Resume after what the store has applied; the group's commit is the
+	// fallback; with neither, start from the beginning.
+	groupOffsets := [2]int64{cOff, sOff}
+	tx := store.Begin()
+	for i, topic := range t.topics {
+		next, ok, err := tx.Offset(topic, int32(part))
+		if err != nil {
+			tx.Discard()
+			_ = store.Close()
+			return nil, err
+		}
+		switch {
+		case ok:
+			t.next[i] = next
+		case groupOffsets[i] >= 0:
+			t.next[i] = groupOffsets[i]
+		default:
+			t.next[i] = kafka.FirstOffset
+		}
+		t.committed[i] = -1
+	}
+	if st, ok, err := tx.StreamTime(); err == nil && ok {
+		t.lastRecord = st
+	}
+	tx.Discard()
+
+	fctx, cancel := context.WithCancel(ctx)
+	t.cancel = cancel
+	fc := feedConfig{brokers: p.cfg.Brokers, depth: p.cfg.QueueDepth, maxBytes: max(p.cfg.Decode.MaxBytes, schemas.DefaultMaxBytes) + 1<<20,
+		maxWait: 250 * time.Millisecond, logger: t.log}
+	for i, topic := range t.topics {
+		f, err := startFeed(fctx, fc, topic, part, t.next[i])
+		if err != nil {
+			t.close()
+			return nil, fmt.Errorf("consumers: read %s/%d: %w", topic, part, err)
+		}
+		t.feeds[i] = f
+	}
+	now := time.Now()
+	t.emptySince = [2]time.Time{now, now}
+	t.log.Info("task started", "client_offset", t.next[0], "server_offset", t.next[1])
+	return t, nil
+}
+
+// close stops the feeds and closes the store. It is safe to call on a
+// partially built task, and more than once.
+func (t *task) close() {
+	if t.cancel != nil {
+		t.cancel()
+	}
+	for i, f := range t.feeds {
+		if f != nil {
+			_ = f.close()
+			t.feeds[i] = nil
+		}
+	}
+	if t.store != nil {
+		if err := t.store.Close(); err != nil {
+			t.log.Error("close store", "error", err)
+		}
+		t.store = nil
+	}
+}
+
+type input struct {
+	msg  *kafka.Message
+	side int // 0 client, 1 server
+}
+
+// run is the task loop. It returns nil when ctx is cancelled after a clean
+// final flush and commit, or the error that stopped it.
+func (t *task) run(ctx context.Context) error {
+	batch := make([]input, 0, t.p.cfg.BatchSize)
+	for {
+		batch = batch[:0]
+		first, ok := t.nextInput(ctx, t.p.cfg.IdleAdvance/4+time.Millisecond)
+		if ok {
+			batch = append(batch, first)
+			deadline := time.Now().Add(t.p.cfg.BatchLinger)
+			for len(batch) < cap(batch) {
+				in, ok := t.nextInput(ctx, time.Until(deadline))
+				if !ok {
+					break
+				}
+				batch = append(batch, in)
+			}
+		}
+		if err := t.process(ctx, batch); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			t.commitGroup(true)
+			return nil
+		}
+		if time.Since(t.lastCommit) >= t.p.cfg.CommitInterval {
+			t.commitGroup(false)
+		}
+		if time.Since(t.lastGC) >= t.p.cfg.GCInterval {
+			t.lastGC = time.Now()
+			if err := t.store.GC(); err != nil {
+				t.log.Warn("state gc", "error", err)
+			}
+		}
+	}
+}
+
+// nextInput returns the next record in merge order, waiting at most wait.
+func (t *task) nextInput(ctx context.Context, wait time.Duration) (input, bool) {
+	deadline := time.Now().Add(max(wait, 0))
+	for {
+		for i := range 2 {
+			if t.heads[i] == nil {
+				select {
+				case m := <-t.feeds[i].ch:
+					t.take(i, &m)
+				default:
+					if t.emptySince[i].IsZero() {
+						t.emptySince[i] = time.Now()
+					}
+				}
+			}
+		}
+		now := time.Now()
+		waited := time.Duration(0)
+		switch {
+		case t.heads[0] != nil && t.heads[1] == nil:
+			waited = now.Sub(t.emptySince[1])
+		case t.heads[1] != nil && t.heads[0] == nil:
+			waited = now.Sub(t.emptySince[0])
+		}
+		switch chooseNext(feedState{t.heads[0], t.caughtUp[0]}, feedState{t.heads[1], t.caughtUp[1]}, waited, t.p.cfg.MaxTaskIdle) {
+		case mergeClient:
+			return t.pop(0), true
+		case mergeServer:
+			return t.pop(1), true
+		}
+		remaining := deadline.Sub(now)
+		if remaining <= 0 || ctx.Err() != nil {
+			return input{}, false
+		}
+		if waited > 0 {
+			remaining = min(remaining, t.p.cfg.MaxTaskIdle-waited+time.Millisecond)
+		}
+		var c0, c1 <-chan kafka.Message
+		if t.heads[0] == nil {
+			c0 = t.feeds[0].ch
+		}
+		if t.heads[1] == nil {
+			c1 = t.feeds[1].ch
+		}
+		timer := time.NewTimer(remaining)
+		select {
+		case m := <-c0:
+			t.take(0, &m)
+		case m := <-c1:
+			t.take(1, &m)
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+		timer.Stop()
+	}
+}
+
+func (t *task) take(i int, m *kafka.Message) {
+	t.heads[i] = m
+	t.caughtUp[i] = isCaughtUp(m)
+	t.emptySince[i] = time.Time{}
+}
+
+func (t *task) pop(i int) input {
+	m := t.heads[i]
+	t.heads[i] = nil
+	return input{msg: m, side: i}
+}
+
+var sides = [2]schemas.Side{schemas.SideClient, schemas.SideServer}
+
+// process applies a batch (possibly empty: then only idle advance and
+// backlog) and makes it durable in the order documented on task.
+func (t *task) process(ctx context.Context, batch []input) error {
+	tx := t.store.Begin()
+	defer func() { tx.Discard() }()
+	t.out = t.out[:0]
+	applied := false
+	for _, in := range batch {
+		m := in.msg
+		if m.Offset < t.next[in.side] {
+			t.p.stats.Redelivery.Add(1)
+			continue
+		}
+		if err := t.apply(tx, m, in.side); err != nil {
+			return err
+		}
+		t.next[in.side] = m.Offset + 1
+		if err := tx.SetOffset(m.Topic, int32(m.Partition), m.Offset+1); err != nil {
+			return err
+		}
+		t.lastInput = time.Now()
+		t.lastRecord = max(t.lastRecord, m.Time.UnixMilli())
+		applied = true
+		t.p.stats.Consumed.Add(1)
+		if tx.Full() {
+			if err := t.flush(ctx, tx); err != nil {
+				return err
+			}
+			tx = t.store.Begin()
+		}
+	}
+	// Idle advance: with no input for IdleAdvance, stream time follows the
+	// wall clock from the last record seen.
+	if !applied && t.lastRecord > 0 {
+		if idle := time.Since(t.lastInput); idle >= t.p.cfg.IdleAdvance {
+			outs, err := t.proc.Advance(tx, t.lastRecord+idle.Milliseconds())
+			if err != nil {
+				return err
+			}
+			if err := t.emit(outs); err != nil {
+				return err
+			}
+		}
+	}
+	for {
+		more, err := t.proc.Backlog(tx)
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+		outs, err := t.proc.Advance(tx, 0)
+		if err != nil {
+			return err
+		}
+		if err := t.emit(outs); err != nil {
+			return err
+		}
+		if tx.Full() {
+			if err := t.flush(ctx, tx); err != nil {
+				return err
+			}
+			tx = t.store.Begin()
+		}
+	}
+	return t.flush(ctx, tx)
+}
+
+// apply decodes one input message and joins its events; an undecodable
+// message becomes a DLQ record.
+func (t *task) apply(tx *state.Tx, m *kafka.Message, side int) error {
+	evs, err := t.decode(m, side)
+	if err != nil {
+		t.out = append(t.out, t.p.dlqFor(m, err))
+		t.p.stats.DLQ.Add(1)
+		return nil
+	}
+	for i := range evs {
+		outs, err := t.proc.Apply(tx, &evs[i])
+		if err != nil {
+			return err
+		}
+		if err := t.emit(outs); err != nil {
+			return err
+		}
+	}
+	t.p.stats.Events.Add(int64(len(evs)))
+	return nil
+}
+
+// decode turns a join-topic message into events. In repartition mode the
+// join topics hold canonical events written by the repartition stage, which
+// keep the coordinates of the original input.
+func (t *task) decode(m *kafka.Message, side int) ([]schemas.Event, error) {
+	if !t.p.cfg.Repartition {
+		return t.p.decodeInput(m, side)
+	}
+	ev, err := t.p.eventCodec.Decode(m.Value)
+	if err != nil {
+		return nil, err
+	}
+	return []schemas.Event{ev}, nil
+}
+
+// decodeInput decodes an input message; a decoder panic is a bug, but it
+// must not stop the partition: it becomes a DLQ record.
+func (p *Pipeline) decodeInput(m *kafka.Message, side int) (evs []schemas.Event, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error("decoder panic", "topic", m.Topic, "offset", m.Offset, "panic", fmt.Sprint(r))
+			evs, err = nil, errors.New("consumers: decoder panic")
+		}
+	}()
+	return schemas.Decode(schemas.Message{
+		Value:       m.Value,
+		Format:      headerValue(m.Headers, HeaderFormat),
+		Destination: headerValue(m.Headers, HeaderDestination),
+		Side:        sides[side],
+		Source: schemas.Source{
+			Topic: m.Topic, Partition: int32(m.Partition), Offset: m.Offset, RecordTime: m.Time.UnixMilli(),
+		},
+		TraceParent: headerValue(m.Headers, HeaderTraceParent),
+	}, p.cfg.Decode)
+}
+
+// emit encodes the join's outputs as Kafka records.
+func (t *task) emit(outs []join.Output) error {
+	for i := range outs {
+		m, err := t.p.encodeOutput(&outs[i])
+		if err != nil {
+			return err
+		}
+		t.out = append(t.out, m)
+	}
+	return nil
+}
+
+func (p *Pipeline) encodeOutput(o *join.Output) (kafka.Message, error) {
+	var (
+		m   = kafka.Message{Key: []byte(o.Key)}
+		err error
+	)
+	switch {
+	case o.Audit != nil:
+		m.Topic = p.cfg.FindingsTopic
+		m.Value, err = p.codecs.AuditRecord.Encode(*o.Audit)
+		m.Headers = append(m.Headers, kafka.Header{Key: HeaderSchema, Value: []byte(p.codecs.AuditRecord.SchemaHeader())})
+		if o.Audit.TraceParent != nil {
+			m.Headers = append(m.Headers, kafka.Header{Key: HeaderTraceParent, Value: []byte(*o.Audit.TraceParent)})
+		}
+		p.stats.Findings.Add(1)
+	case o.Metrics != nil:
+		m.Topic = p.cfg.MetricsTopic
+		m.Value, err = p.codecs.WindowMetrics.Encode(*o.Metrics)
+		m.Headers = append(m.Headers, kafka.Header{Key: HeaderSchema, Value: []byte(p.codecs.WindowMetrics.SchemaHeader())})
+		p.stats.Metrics.Add(1)
+	default:
+		return m, errors.New("consumers: empty join output")
+	}
+	if err != nil {
+		return m, fmt.Errorf("consumers: encode output: %w", err)
+	}
+	m.Headers = append(m.Headers, kafka.Header{Key: HeaderContentType, Value: []byte(p.cfg.OutputFormat.ContentType())})
+	return m, nil
+}
+
+// flush writes the pending outputs, then commits tx. On shutdown it still
+// tries to finish for a bounded time, so the batch in hand is not redone.
+func (t *task) flush(ctx context.Context, tx *state.Tx) error {
+	if len(t.out) > 0 {
+		if err := t.p.produce(ctx, t.out); err != nil {
+			return err
+		}
+		t.out = t.out[:0]
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("consumers: commit state of partition %d: %w", t.partition, err)
+	}
+	return nil
+}
+
+// produce writes msgs and waits for their acknowledgement, retrying with
+// backoff through broker trouble. Once ctx is cancelled it keeps trying for
+// at most shutdownGrace, then gives up (the batch will be replayed).
+func (p *Pipeline) produce(ctx context.Context, msgs []kafka.Message) error {
+	const shutdownGrace = 15 * time.Second
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		time.AfterFunc(shutdownGrace, cancel)
+	})
+	defer stop()
+	bo := newBackoff(100*time.Millisecond, 10*time.Second)
+	for {
+		err := p.writer.WriteMessages(wctx, msgs...)
+		if err == nil {
+			p.setReady("producer", true, "")
+			return nil
+		}
+		if wctx.Err() != nil {
+			return fmt.Errorf("consumers: produce outputs: %w", err)
+		}
+		// Retry the whole slice: some records may be written twice, which
+		// at-least-once outputs with stable ids allow.
+		d := bo.next()
+		p.setReady("producer", false, "output topics not writable")
+		p.log.Warn("produce failed; retrying", "records", len(msgs), "retry_in", d, "error", err)
+		select {
+		case <-wctx.Done():
+			return fmt.Errorf("consumers: produce outputs: %w", err)
+		case <-time.After(d):
+		}
+	}
+}
+
+// commitGroup commits the applied offsets to the consumer group.
+func (t *task) commitGroup(final bool) {
+	t.lastCommit = time.Now()
+	offs := map[string]map[int]int64{}
+	for i, topic := range t.topics {
+		if t.next[i] >= 0 && t.next[i] != t.committed[i] {
+			offs[topic] = map[int]int64{t.partition: t.next[i]}
+		}
+	}
+	if len(offs) == 0 {
+		return
+	}
+	if err := t.gen.CommitOffsets(offs); err != nil {
+		level := slog.LevelWarn
+		if final {
+			level = slog.LevelDebug // the generation may already be over
+		}
+		t.log.Log(context.Background(), level, "commit offsets to group", "error", err)
+		return
+	}
+	for i := range t.topics {
+		t.committed[i] = t.next[i]
+	}
+}
