@@ -5,10 +5,10 @@ import "strings"
 // finishEvents applies the steps every decoder shares to the events one
 // message expanded into, in place:
 //
-//   - Side from the format (client formats → client, server formats → server;
-//     sstaudit.event keeps its own and falls back to m.Side);
-//   - Destination from the format (sgtm.event: ga4 unless m.Destination says
-//     meta; sstaudit.event keeps its own and falls back to m.Destination);
+//   - Side and Destination, when the decoder left them unset: from the
+//     format (client formats → client, server formats → server; meta.* →
+//     meta, ga4.* → ga4, sgtm.event → ga4 unless m.Destination says meta),
+//     else (sstaudit.event) from m.Side and m.Destination;
 //   - Source from m, with BatchIndex = position and BatchSize = len(evs);
 //   - TraceParent from m (an event's own is kept when m has none);
 //   - SchemaVersion from the top-level param named o.SchemaVersionParam;
@@ -35,14 +35,13 @@ func finishEvents(evs []Event, m *Message, o *DecodeOptions) {
 			e.TraceParent = m.TraceParent
 		}
 
-		if e.SchemaVersion == "" && o.SchemaVersionParam != "" {
-			if v, ok := topParam(e.Params, o.SchemaVersionParam); ok {
-				e.SchemaVersion = v
+		if (e.SchemaVersion == "" && o.SchemaVersionParam != "") || !e.HasTransactionID {
+			sv, txn := topParams(e.Params, o.SchemaVersionParam, "transaction_id")
+			if e.SchemaVersion == "" && sv >= 0 {
+				e.SchemaVersion = paramValue(&e.Params[sv])
 			}
-		}
-		if !e.HasTransactionID {
-			if v, ok := topParam(e.Params, "transaction_id"); ok {
-				e.TransactionID = v
+			if !e.HasTransactionID && txn >= 0 {
+				e.TransactionID = paramValue(&e.Params[txn])
 				e.HasTransactionID = true
 			}
 		}
@@ -50,31 +49,37 @@ func finishEvents(evs []Event, m *Message, o *DecodeOptions) {
 	}
 }
 
-// finishSideDest sets Side and Destination from the event's format.
+// finishSideDest fills in Side and Destination when the decoder left them
+// unset: from the format (sgtm.event: ga4 unless m.Destination says
+// otherwise), else from the message. A canonical event that was decoded
+// from another format earlier keeps the side and destination it carries.
 func finishSideDest(e *Event, m *Message) {
+	if e.Side != SideClient && e.Side != SideServer {
+		switch e.Format {
+		case FormatMetaPixel, FormatGA4Gtag:
+			e.Side = SideClient
+		case FormatMetaCAPI, FormatGA4MP, FormatSGTM:
+			e.Side = SideServer
+		default:
+			e.Side = m.Side
+		}
+	}
+	if e.Destination != "" {
+		return
+	}
 	switch e.Format {
-	case FormatMetaPixel:
-		e.Side, e.Destination = SideClient, DestinationMeta
-	case FormatGA4Gtag:
-		e.Side, e.Destination = SideClient, DestinationGA4
-	case FormatMetaCAPI:
-		e.Side, e.Destination = SideServer, DestinationMeta
-	case FormatGA4MP:
-		e.Side, e.Destination = SideServer, DestinationGA4
+	case FormatMetaPixel, FormatMetaCAPI:
+		e.Destination = DestinationMeta
+	case FormatGA4Gtag, FormatGA4MP:
+		e.Destination = DestinationGA4
 	case FormatSGTM:
-		e.Side = SideServer
 		e.Destination = DestinationGA4
 		if d, ok := destinationOf(m.Destination); ok {
 			e.Destination = d
 		}
-	default: // sstaudit.event: keep its own
-		if e.Side != SideClient && e.Side != SideServer {
-			e.Side = m.Side
-		}
-		if e.Destination == "" {
-			if d, ok := destinationOf(m.Destination); ok {
-				e.Destination = d
-			}
+	default:
+		if d, ok := destinationOf(m.Destination); ok {
+			e.Destination = d
 		}
 	}
 }
@@ -127,37 +132,66 @@ func fallbackApplies(events []string, name string) bool {
 	return false
 }
 
-// topParam returns the value of the top-level param with the given key: among
-// the Params whose Key matches, the shallowest one (fewest path separators),
-// and only if it is as shallow as the shallowest param of the event, so a key
-// nested in items[] or another object is never taken for the event's own.
-// Null values count as present and empty; objects and arrays are never leaves.
+// topParam returns the value of the top-level param with the given key (see
+// topParams). Null values count as present and empty.
 func topParam(params []Field, key string) (string, bool) {
-	if len(params) == 0 {
+	i, _ := topParams(params, key, "")
+	if i < 0 {
 		return "", false
 	}
-	minDepth := -1
-	best := -1
-	bestDepth := 0
+	return paramValue(&params[i]), true
+}
+
+// topParams finds the top-level params named k1 and k2 ("" matches
+// nothing) in one pass and returns their indices, or -1. Among the Params
+// whose Key matches, the shallowest one (fewest path separators) is taken,
+// and only if it is as shallow as the shallowest param of the event, so a
+// key nested in items[] or another object is never taken for the event's
+// own. Objects and arrays are never values.
+func topParams(params []Field, k1, k2 string) (i1, i2 int) {
+	i1, i2 = -1, -1
+	minDepth, d1, d2 := -1, 0, 0
 	for i := range params {
-		d := pathDepth(params[i].Path)
+		f := &params[i]
+		match1 := k1 != "" && f.Key == k1 && isParamValue(f)
+		match2 := k2 != "" && f.Key == k2 && isParamValue(f)
+		if !match1 && !match2 && minDepth == 0 {
+			continue
+		}
+		d := pathDepth(f.Path)
 		if minDepth < 0 || d < minDepth {
 			minDepth = d
 		}
-		if params[i].Key == key && (best < 0 || d < bestDepth) {
-			best, bestDepth = i, d
+		if match1 && (i1 < 0 || d < d1) {
+			i1, d1 = i, d
+		}
+		if match2 && (i2 < 0 || d < d2) {
+			i2, d2 = i, d
 		}
 	}
-	if best < 0 || bestDepth != minDepth {
-		return "", false
+	if i1 >= 0 && d1 != minDepth {
+		i1 = -1
 	}
-	switch f := &params[best]; f.Kind {
-	case KindString, KindNumber, KindBool:
-		return f.Value, true
-	case KindNull:
-		return "", true
+	if i2 >= 0 && d2 != minDepth {
+		i2 = -1
 	}
-	return "", false
+	return i1, i2
+}
+
+func isParamValue(f *Field) bool {
+	switch f.Kind {
+	case KindString, KindNumber, KindBool, KindNull:
+		return true
+	}
+	return false
+}
+
+// paramValue is a param's value; null reads as "".
+func paramValue(f *Field) string {
+	if f.Kind == KindNull {
+		return ""
+	}
+	return f.Value
 }
 
 // pathDepth counts the separators of a field path: '.' and '['. A Pixel

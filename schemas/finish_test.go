@@ -29,6 +29,7 @@ func TestFinishEvents(t *testing.T) {
 		}},
 		{Format: FormatCanonical, Side: SideClient, Destination: DestinationGA4, TraceParent: "own"},
 		{Format: FormatMetaPixel},
+		{Format: FormatSGTM, Side: SideServer, Destination: DestinationGA4}, // re-ingested canonical event
 		{Format: FormatCanonical, Params: []Field{
 			{Path: "params.items[0].transaction_id", Key: "transaction_id", Value: "nested-only"},
 			{Path: "params.value", Key: "value", Value: "1"},
@@ -53,6 +54,7 @@ func TestFinishEvents(t *testing.T) {
 		{SideServer, DestinationGA4, "", "", "", true, ""},       // null: present, empty
 		{SideClient, DestinationGA4, "", "", "", false, ""},
 		{SideClient, DestinationMeta, "", "", "", false, ""},
+		{SideServer, DestinationGA4, "", "", "", false, ""},  // kept although the header says meta
 		{SideServer, DestinationMeta, "", "", "", false, ""}, // nested transaction_id is not the event's
 	}
 	for i, w := range wants {

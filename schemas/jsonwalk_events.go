@@ -1,0 +1,288 @@
+package schemas
+
+import (
+	"errors"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Shared machinery of the JSON decoders (meta.capi, ga4.mp, sgtm.event): each
+// decoder walks the input, classifies every leaf (which event it belongs to
+// and whether it is user data, a param, another leaf, or a value mapped to a
+// singular Event field), then jwAssemble allocates the events and one Field
+// block for all of them and distributes the leaves.
+
+// Leaf classes.
+const (
+	clsOther  uint8 = iota // Event.Other
+	clsUser                // Event.UserData
+	clsParam               // Event.Params
+	clsMapped              // consumed by a singular field by the apply func
+	clsShared              // request-level user data every event carries (MP user_data)
+
+	clsTap uint8 = 0x80 // flag: store the leaf and also pass it to the apply func
+)
+
+// jwEventAll marks a request-level leaf: mapped ones apply to every event,
+// other ones go to the first event's Other (once, not once per event).
+const jwEventAll = -1
+
+// jwApply sets the singular Event field a mapped leaf carries.
+type jwApply func(e *Event, w *jsonWalk, l *jwLeaf)
+
+// jwAssemble builds n events of format f from the classified leaves. Each
+// leaf's ev is an event index or jwEventAll. It makes two allocations: the
+// events and one Field block.
+func (w *jsonWalk) assemble(n int, f Format, apply jwApply) []Event {
+	counts := w.counts[:0]
+	for range n {
+		counts = append(counts, [3]int32{})
+	}
+	w.counts = counts
+	total, shared := 0, 0
+	for i := range w.leaves {
+		l := &w.leaves[i]
+		switch l.cls &^ clsTap {
+		case clsMapped:
+			continue
+		case clsShared:
+			shared++
+			total++
+			continue
+		}
+		ev := l.ev
+		if ev == jwEventAll {
+			ev = 0
+		}
+		counts[ev][l.cls&^clsTap]++
+		total++
+	}
+
+	evs := make([]Event, n)
+	fields := make([]Field, total)
+	// Carve the block: shared user data first, then per event Other,
+	// UserData, Params. Slices are capped so appending to one never writes
+	// into its neighbour.
+	off := 0
+	sharedBlock := fields[0:0:shared]
+	off += shared
+	for i := range evs {
+		e := &evs[i]
+		e.Format = f
+		c := counts[i]
+		e.Other = fields[off : off : off+int(c[clsOther])]
+		off += int(c[clsOther])
+		e.UserData = fields[off : off : off+int(c[clsUser])]
+		off += int(c[clsUser])
+		e.Params = fields[off : off : off+int(c[clsParam])]
+		off += int(c[clsParam])
+	}
+	for i := range w.leaves {
+		l := &w.leaves[i]
+		if l.cls&clsTap != 0 {
+			if l.ev == jwEventAll {
+				for k := range evs {
+					apply(&evs[k], w, l)
+				}
+			} else {
+				apply(&evs[l.ev], w, l)
+			}
+		}
+		switch l.cls &^ clsTap {
+		case clsMapped:
+			if l.ev == jwEventAll {
+				for k := range evs {
+					apply(&evs[k], w, l)
+				}
+			} else {
+				apply(&evs[l.ev], w, l)
+			}
+			continue
+		case clsShared:
+			sharedBlock = append(sharedBlock, w.field(l))
+			continue
+		}
+		ev := l.ev
+		if ev == jwEventAll {
+			ev = 0
+		}
+		e := &evs[ev]
+		switch l.cls &^ clsTap {
+		case clsUser:
+			e.UserData = append(e.UserData, w.field(l))
+		case clsParam:
+			e.Params = append(e.Params, w.field(l))
+		default:
+			e.Other = append(e.Other, w.field(l))
+		}
+	}
+	for i := range evs {
+		e := &evs[i]
+		if shared > 0 && len(e.UserData) == 0 {
+			e.UserData = sharedBlock
+		}
+		if len(e.Other) == 0 {
+			e.Other = nil
+		}
+		if len(e.UserData) == 0 {
+			e.UserData = nil
+		}
+		if len(e.Params) == 0 {
+			e.Params = nil
+		}
+	}
+	return evs
+}
+
+// batch inspects the array at top-level key name (data, events): it
+// returns the number of elements, or a Reason when the array is not an
+// array of objects. Leaves under it get ev = their element index.
+func (w *jsonWalk) batch(name string) (n int, present bool, why string) {
+	for i := range w.leaves {
+		l := &w.leaves[i]
+		if w.segKey(l, 0) != name {
+			continue
+		}
+		present = true
+		switch {
+		case l.depth == 1:
+			if l.kind == KindEmptyArray {
+				continue
+			}
+			return 0, true, name + " is not an array"
+		case w.segIndex(l, 1) < 0:
+			return 0, true, name + " is not an array"
+		case l.depth == 2 && l.kind != KindEmptyObject:
+			return 0, true, name + " holds an element that is not an object"
+		}
+		if idx := w.segIndex(l, 1); idx+1 > n {
+			n = idx + 1
+		}
+	}
+	return n, present, ""
+}
+
+// topIsObject reports whether the walked value is a JSON object (possibly
+// empty).
+func (w *jsonWalk) topIsObject() bool {
+	if len(w.leaves) == 0 {
+		return false
+	}
+	l := &w.leaves[0]
+	if l.depth == 0 {
+		return l.kind == KindEmptyObject
+	}
+	return l.seg[0].start >= 0
+}
+
+// isScalar reports whether a leaf holds a string, number or bool.
+func isScalar(l *jwLeaf) bool {
+	return l.kind == KindString || l.kind == KindNumber || l.kind == KindBool
+}
+
+// walkErr turns a walker error into a DecodeError for format f (or "detect").
+func walkErr(tried Format, err error) error {
+	var se *jsonSyntaxError
+	switch {
+	case errors.Is(err, errJSONTooDeep):
+		return decodeErr(tried, ReasonTooDeep, "json nesting beyond the depth limit")
+	case errors.Is(err, errJSONTooLarge):
+		return decodeErr(tried, ReasonTooLarge, "json paths expand beyond the size limit")
+	case errors.As(err, &se):
+		return &DecodeError{Reason: ReasonSyntax, Tried: string(tried), Err: se}
+	}
+	return decodeErr(tried, ReasonSyntax, "%w", err)
+}
+
+// jwTime parses a timestamp as sent (a JSON number or a numeric string) in
+// unit ("s" or "us") into ms since the Unix epoch; 0 when it is unparseable
+// or out of range. It does not guess units: a 13-digit value in a seconds
+// field is read as seconds, and the checks flag it.
+func jwTime(raw, unit string) int64 {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(raw, 10, 64); err == nil {
+		switch unit {
+		case "s":
+			if n > math.MaxInt64/1000 || n < math.MinInt64/1000 {
+				return 0
+			}
+			return n * 1000
+		case "us":
+			return n / 1000
+		}
+		return n
+	}
+	fv, err := strconv.ParseFloat(raw, 64)
+	if err != nil || math.IsNaN(fv) || math.IsInf(fv, 0) {
+		return 0
+	}
+	switch unit {
+	case "s":
+		fv *= 1000
+	case "us":
+		fv /= 1000
+	}
+	if fv >= math.MaxInt64 || fv <= math.MinInt64 {
+		return 0
+	}
+	return int64(fv)
+}
+
+// urlQueryValue returns the first value of query parameter name in URL u
+// ("" when absent), percent-decoded only when it needs to be.
+func urlQueryValue(u, name string) string {
+	q := strings.IndexByte(u, '?')
+	if q < 0 {
+		return ""
+	}
+	rest := u[q+1:]
+	if h := strings.IndexByte(rest, '#'); h >= 0 {
+		rest = rest[:h]
+	}
+	for rest != "" {
+		var kv string
+		kv, rest, _ = strings.Cut(rest, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if k != name {
+			continue
+		}
+		if strings.ContainsAny(v, "%+") {
+			if d, err := url.QueryUnescape(v); err == nil {
+				return d
+			}
+		}
+		return v
+	}
+	return ""
+}
+
+// clickIDsFromURL fills the click ids an event lacks from its page URL.
+func clickIDsFromURL(c *ClickIDs, u string) {
+	if u == "" || strings.IndexByte(u, '?') < 0 {
+		return
+	}
+	if c.FBCLID == "" {
+		c.FBCLID = urlQueryValue(u, "fbclid")
+	}
+	if c.GCLID == "" {
+		c.GCLID = urlQueryValue(u, "gclid")
+	}
+	if c.GBRAID == "" {
+		c.GBRAID = urlQueryValue(u, "gbraid")
+	}
+	if c.WBRAID == "" {
+		c.WBRAID = urlQueryValue(u, "wbraid")
+	}
+}
+
+// setOnce sets *dst to v unless it already holds a value.
+func setOnce(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}
