@@ -118,6 +118,10 @@ type Snapshot struct {
 	Payload uint64
 
 	Hashes []HashDigest
+	// Plain holds digests derived from plaintext user_data values (see
+	// PlainDigest), so the pair can judge the other side's hash of them.
+	// Nil on events without plaintext user data.
+	Plain []PlainDigest
 
 	// Severity counts of the per-event findings, for window metrics.
 	FindingsMax schemas.Severity
