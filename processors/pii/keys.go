@@ -1,0 +1,146 @@
+package pii
+
+// keyClass is what a leaf's key says about the value it may hold.
+type keyClass uint32
+
+const (
+	kEmail      keyClass = 1 << iota // email keys: value scanned as usual, context raised
+	kPhone                           // phone keys: digit strings are phones when valid
+	kName                            // first/last/full name keys
+	kNameBare                        // plain "name": needs a two-word capitalised value
+	kUsername                        // username / user / login
+	kStreet                          // street address keys
+	kCity                            // city
+	kZip                             // postal code keys
+	kDOB                             // birth date keys
+	kSecret                          // password / token keys
+	kSSN                             // ssn keys
+	kFreeText                        // search strings
+	kClickID                         // click / cookie ids: never PII
+	kESP                             // ESP ids: identifiers unless they decode to PII
+	kID                              // ids and amounts: no number detectors
+	kTime                            // timestamps: no number detectors
+	kUA                              // user agents: no IP detector
+	kIPField                         // fields allowed to hold an IP
+	kURL                             // URL-valued keys
+)
+
+// keyGroups follows REFERENCE §7.5, normalised (lower-case, '-', '_' and '$'
+// removed).
+var keyGroups = map[keyClass][]string{
+	kEmail:    {"email", "mail", "e", "em", "eml", "emailaddress", "useremail", "customeremail", "contactemail", "subscriber", "emailaddr"},
+	kPhone:    {"phone", "tel", "telephone", "mobile", "mob", "cell", "ph", "phonenumber", "msisdn", "mobilephone", "cellphone", "mobilenumber", "telefon", "telefono"},
+	kName:     {"fullname", "fname", "lname", "firstname", "lastname", "surname", "fn", "ln", "customername", "givenname", "familyname", "middlename", "contactname", "billingname", "shippingname", "vorname", "nachname"},
+	kNameBare: {"name"},
+	kUsername: {"username", "user", "login", "uname", "userlogin"},
+	kStreet:   {"address", "address1", "address2", "street", "addr", "streetaddress", "addressline1", "addressline2", "billingaddress", "shippingaddress", "strasse"},
+	kCity:     {"city", "town", "ort"},
+	kZip:      {"zip", "zipcode", "postcode", "postalcode", "plz"},
+	kDOB:      {"dob", "birthdate", "birthday", "dateofbirth", "geburtsdatum"},
+	kSecret: {"password", "pass", "passwd", "pwd", "token", "secret", "apikey", "accesstoken", "authtoken", "refreshtoken",
+		"idtoken", "sessiontoken", "clientsecret", "authorization", "auth", "jwt", "resettoken", "magictoken", "logintoken", "otp"},
+	kSSN:      {"ssn", "socialsecuritynumber", "sozialversicherungsnummer"},
+	kFreeText: {"q", "s", "search", "query", "keyword", "keywords", "searchstring", "searchterm", "term", "k", "message", "comment", "notes", "note", "feedback"},
+	kClickID: {"gclid", "gbraid", "wbraid", "fbclid", "msclkid", "ttclid", "gl", "dclid", "twclid", "li_fat_id", "lifatid", "yclid", "fbc", "fbp",
+		"kx", "klaviyoid", "cid", "clientid", "ga", "gid", "sid", "gaclientid", "igshid", "epik", "scclid", "irclickid"},
+	kESP: {"mceid", "mccid", "hsenc", "hsmi", "vgoee", "ektrackingid", "sccid"},
+	kID: {"id", "eid", "eventid", "orderid", "transactionid", "contentids", "contentid", "itemid", "sku", "productid", "externalid",
+		"userid", "uid", "sessionid", "gasessionid", "gasessionnumber", "value", "price", "itemprice", "quantity", "numitems",
+		"revenue", "tax", "shipping", "amount", "total", "subtotal", "tid", "pixelid", "sct", "seg", "pageid", "variantid",
+		"invoiceid", "invoicenumber", "ordernumber", "cartid", "leadid", "subscriptionid", "fbloginid", "anonid", "madid",
+		"requestcount", "engagementtimemsec", "index", "count", "sw", "sh", "vw", "vh", "screenresolution", "viewportsize",
+		"v", "pv", "r", "it", "version", "appversion", "sdkversion", "build", "gtin", "ean", "upc", "mpn", "barcode", "isbn", "coo", "rqm", "ec", "o", "tfd", "gtm", "et", "ul", "sr", "je", "npa", "dma", "gcs", "gcd", "gcu", "gcut"},
+	kTime: {"ts", "timestamp", "eventtime", "timestampmicros", "time", "createdat", "updatedat", "date", "expires", "exp", "iat", "nbf"},
+	kUA:   {"useragent", "clientuseragent", "ua", "userAgent", "navigatoruseragent", "xgasystemproperties", "clienthints"},
+	kURL: {"dl", "dr", "rl", "url", "eventsourceurl", "pagelocation", "pagereferrer", "referrerurl", "referrer", "referer",
+		"linkurl", "pageurl", "href", "redirect", "redirecturl", "returnurl", "returnto", "next", "continue", "target", "dest", "destination", "formdestination", "videourl", "landingpage"},
+}
+
+// strongWords classify a key that contains them when no exact match exists.
+var strongWords = []struct {
+	word  string
+	class keyClass
+}{
+	{"email", kEmail}, {"phone", kPhone}, {"mobile", kPhone}, {"firstname", kName}, {"lastname", kName}, {"fullname", kName},
+	{"surname", kName}, {"street", kStreet}, {"postcode", kZip}, {"zipcode", kZip}, {"postalcode", kZip}, {"password", kSecret},
+	{"passwd", kSecret}, {"token", kSecret}, {"secret", kSecret}, {"birthdate", kDOB}, {"dateofbirth", kDOB}, {"birthday", kDOB},
+	{"useragent", kUA}, {"version", kID}, {"gtin", kID}, {"search", kFreeText}, {"timestamp", kTime}, {"url", kURL},
+}
+
+// keyPrefixes are stripped before a second exact lookup (cx_phone → phone).
+var keyPrefixes = []string{"cx", "customer", "cust", "user", "billing", "shipping", "contact", "my", "ep", "up", "cd", "x"}
+
+type keyTable struct {
+	exact   map[string]keyClass
+	ipField map[string]bool
+}
+
+func newKeyTable(ipKeys []string) keyTable {
+	t := keyTable{exact: map[string]keyClass{}, ipField: map[string]bool{}}
+	for c, ks := range keyGroups {
+		for _, k := range ks {
+			var buf [64]byte
+			t.exact[string(normKey(buf[:0], k))] |= c
+		}
+	}
+	for _, k := range ipKeys {
+		var buf [64]byte
+		t.ipField[string(normKey(buf[:0], k))] = true
+	}
+	return t
+}
+
+// normKey appends key lower-cased with '-', '_', '$', ' ' and '.' removed.
+func normKey(dst []byte, key string) []byte {
+	for i := 0; i < len(key) && len(dst) < cap(dst); i++ {
+		c := key[i]
+		switch {
+		case c == '-' || c == '_' || c == '$' || c == ' ' || c == '.':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// classify returns the class of key. It does not allocate.
+func (t *keyTable) classify(key string) keyClass {
+	if key == "" {
+		return 0
+	}
+	var buf [64]byte
+	n := normKey(buf[:0], key)
+	var c keyClass
+	if t.ipField[string(n)] {
+		c |= kIPField
+	}
+	if k, ok := t.exact[string(n)]; ok {
+		return c | k
+	}
+	for _, p := range keyPrefixes {
+		if len(n) > len(p) && string(n[:len(p)]) == p {
+			if k, ok := t.exact[string(n[len(p):])]; ok && len(n)-len(p) > 2 {
+				return c | k
+			}
+		}
+	}
+	if len(n) >= 5 {
+		for _, w := range strongWords {
+			if containsBytes(n, w.word) {
+				return c | w.class
+			}
+		}
+	}
+	return c
+}
+
+func containsBytes(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		if string(b[i:i+len(w)]) == w {
+			return true
+		}
+	}
+	return false
+}

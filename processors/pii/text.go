@@ -1,0 +1,472 @@
+package pii
+
+import (
+	"strings"
+)
+
+// text runs the key rules and the value detectors over decoded text t.
+func (s *scanner) text(l loc, kc keyClass, t string, depth int, inURL bool) {
+	if t == "" {
+		return
+	}
+	s.keyRules(l, kc, t, inURL)
+	pathMode := kc == kcURLPath
+	numbers := kc&(kID|kTime|kUA) == 0 || kc&(kPhone|kFreeText) != 0
+
+	// one pass of cheap flags decides which detectors run
+	var at, eyj, ibanCand, bearer bool
+	digits, dots, colons, b64run, b64max := 0, 0, 0, 0, 0
+	var b64mix uint8
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case isDigit(c):
+			digits++
+		case c == '@':
+			at = true
+		case c == '.':
+			dots++
+		case c == ':':
+			colons++
+		case c == 'e':
+			if i+2 < len(t) && t[i+1] == 'y' && t[i+2] == 'J' {
+				eyj = true
+			}
+		case isUpper(c):
+			if i+3 < len(t) && isUpper(t[i+1]) && isDigit(t[i+2]) && isDigit(t[i+3]) {
+				ibanCand = true
+			}
+			if c == 'B' && i+7 < len(t) && t[i+1] == 'e' && t[i+6] == ' ' && t[i:i+6] == "Bearer" {
+				bearer = true
+			}
+		}
+		if isB64Char(c) && !(pathMode && c == '/') {
+			b64run++
+			switch {
+			case isUpper(c):
+				b64mix |= 1
+			case isLower(c):
+				b64mix |= 2
+			case isDigit(c):
+				b64mix |= 4
+			}
+			if b64run > b64max && b64mix&3 == 3 {
+				b64max = b64run
+			}
+		} else {
+			b64run, b64mix = 0, 0
+		}
+	}
+	if at && s.mask&mEmail != 0 {
+		s.emails(l, t, inURL)
+	}
+	var masked spans
+	if ibanCand && s.mask&(mIBAN|mCard|mPhone) != 0 {
+		s.ibans(l, t, inURL, &masked)
+	}
+	if eyj && s.mask&mSecret != 0 {
+		s.jwts(l, t, depth, inURL)
+	}
+	if bearer && s.mask&mSecret != 0 {
+		s.bearers(l, t, inURL)
+	}
+	if s.mask&mIP != 0 && kc&kUA == 0 {
+		if dots >= 3 && digits >= 4 {
+			s.ipv4s(l, t, inURL)
+		}
+		if colons >= 2 {
+			s.ipv6s(l, t, inURL)
+		}
+	}
+	if numbers && digits >= 7 && s.mask&(mCard|mPhone|mNationalID) != 0 {
+		s.digitRuns(l, kc, t, inURL, &masked)
+	}
+	if b64max >= 16 && depth < s.d.cfg.MaxDepth {
+		s.base64Tokens(l, t, depth, inURL)
+	}
+}
+
+// keyRules: names, addresses, SSNs and phones judged by the leaf's key.
+func (s *scanner) keyRules(l loc, kc keyClass, t string, inURL bool) {
+	if kc == 0 || kc == kcURLPath {
+		return
+	}
+	switch {
+	case kc&kName != 0 && nameShape(t, false),
+		kc&kNameBare != 0 && nameShape(t, true),
+		kc&kUsername != 0 && (nameShape(t, false) || handleShape(t)):
+		s.report(l, EntityName, mName, "name.key", 0.6, strings.ToLower(t), inURL)
+	case kc&kStreet != 0 && streetShape(t),
+		kc&kCity != 0 && nameShape(t, false),
+		kc&kZip != 0 && zipShape(t),
+		kc&kDOB != 0 && dateShape(t):
+		s.report(l, EntityAddress, mAddress, "address.key", 0.6, strings.ToLower(t), inURL)
+	}
+	if kc&kSSN != 0 && s.mask&mNationalID != 0 {
+		dg := s.scratch[:0]
+		for i := 0; i < len(t); i++ {
+			if isDigit(t[i]) && len(dg) < 10 {
+				dg = append(dg, t[i])
+			} else if t[i] != '-' && t[i] != ' ' {
+				dg = dg[:0]
+				break
+			}
+		}
+		if validSSN(dg) {
+			s.report(l, EntityNationalID, mNationalID, "national_id.ssn+key", 0.85, string(dg), inURL)
+		}
+	}
+	if kc&kPhone != 0 && s.mask&mPhone != 0 {
+		v := strings.TrimPrefix(t, "tel:")
+		intl := strings.HasPrefix(v, "+")
+		dg := s.scratch[:0]
+		for i := 0; i < len(v); i++ {
+			c := v[i]
+			switch {
+			case isDigit(c):
+				if len(dg) < 16 {
+					dg = append(dg, c)
+				}
+			case c == ' ' || c == '-' || c == '(' || c == ')' || c == '.' || c == '/' || (c == '+' && i == 0):
+			default:
+				return
+			}
+		}
+		if !intl && len(dg) > 2 && dg[0] == '0' && dg[1] == '0' {
+			dg, intl = dg[2:], true
+		}
+		s.budget--
+		if e164, ok := s.d.phoneValid(dg, intl, !intl); ok {
+			s.report(l, EntityPhone, mPhone, "phone.libphonenumber+key", 0.9, e164, inURL)
+		}
+	}
+}
+
+func (s *scanner) emails(l loc, t string, inURL bool) {
+	for i := 0; i < len(t) && s.budget > 0; i++ {
+		if t[i] != '@' {
+			continue
+		}
+		s.budget--
+		if st, end, ok := s.d.emailAt(t, i); ok {
+			s.report(l, EntityEmail, mEmail, "email.regex+psl", 0.95, strings.ToLower(t[st:end]), inURL)
+			i = end - 1
+		}
+	}
+}
+
+// spans records byte ranges already claimed by a detector (an IBAN's digit
+// groups are not cards or phones). A fixed array keeps it off the heap.
+type spans struct {
+	n  int
+	ab [8][2]int
+}
+
+func (m *spans) add(a, b int) {
+	if m.n < len(m.ab) {
+		m.ab[m.n] = [2]int{a, b}
+		m.n++
+	}
+}
+
+func (m *spans) overlaps(a, b int) bool {
+	for i := 0; i < m.n; i++ {
+		if a < m.ab[i][1] && b > m.ab[i][0] {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *scanner) ibans(l loc, t string, inURL bool, masked *spans) {
+	for i := 0; i+15 <= len(t) && s.budget > 0; i++ {
+		if !isUpper(t[i]) || (i > 0 && isAlnum(t[i-1])) {
+			continue
+		}
+		if end, b, ok := ibanAt(t, i, s.scratch[:0]); ok {
+			s.budget--
+			s.report(l, EntityIBAN, mIBAN, "iban.mod97", 0.97, string(b), inURL)
+			masked.add(i, end)
+			i = end - 1
+		}
+	}
+}
+
+// ipPrevOK: an IP may not follow a letter, digit, '.', '/', '_', '-' or 'v'
+// (Chrome/124.0.0.0, v2.1.1.108, build-1.2.3.4).
+func ipPrevOK(t string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	p := t[i-1]
+	return !isAlnum(p) && p != '.' && p != '/' && p != '_' && p != '-' && p != '\\' && p != '%'
+}
+
+func (s *scanner) ipv4s(l loc, t string, inURL bool) {
+	for i := 0; i < len(t) && s.budget > 0; i++ {
+		if !isDigit(t[i]) || !ipPrevOK(t, i) {
+			continue
+		}
+		end, a, ok := ipv4At(t, i)
+		if ok && !versionBefore(t, i) {
+			s.budget--
+			s.report(l, EntityIP, mIP, "ip.netip", 0.9, a.String(), inURL)
+		}
+		if end > i {
+			i = end - 1
+		}
+	}
+}
+
+// versionBefore: "version 4.12.0.3", "build 1.2.3.4", "ver. 2.1.1.108".
+func versionBefore(t string, i int) bool {
+	j := i
+	for j > 0 && (t[j-1] == ' ' || t[j-1] == ':' || t[j-1] == '=' || t[j-1] == '.' || t[j-1] == '#') {
+		j--
+	}
+	k := j
+	for k > 0 && isAlpha(t[k-1]) && j-k < 12 {
+		k--
+	}
+	w := strings.ToLower(t[k:j])
+	switch w {
+	case "v", "ver", "version", "build", "release", "rev", "revision", "firmware", "fw", "sdk", "app", "os":
+		return true
+	}
+	return false
+}
+
+func (s *scanner) ipv6s(l loc, t string, inURL bool) {
+	for i := 0; i < len(t) && s.budget > 0; i++ {
+		c := t[i]
+		if !(isHex(c) || (c == ':' && i+1 < len(t) && t[i+1] == ':')) || !ipPrevOK(t, i) || (i > 0 && t[i-1] == ':') {
+			continue
+		}
+		end, a, ok := ipv6At(t, i)
+		if ok {
+			s.budget--
+			s.report(l, EntityIP, mIP, "ip.netip", 0.9, a.String(), inURL)
+		}
+		if end > i {
+			i = end - 1
+		}
+	}
+}
+
+// runStartOK: a digit run may not continue a word, a float, an id or a price.
+func runStartOK(t string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	p := t[i-1]
+	if isAlnum(p) || p == '_' || p == '.' || p == ',' || p == '%' || p == '$' || p == '*' || p == '#' || p == '&' || p == '\\' {
+		return false
+	}
+	if p == '-' && i >= 2 && isAlnum(t[i-2]) {
+		return false
+	}
+	return !(p == '+' || p == '(') || i == 1 || runStartOK(t, i-1)
+}
+
+// digitRuns finds digit runs (with single spaces, hyphens and parentheses as
+// separators) and tests them as SSN, card and phone.
+func (s *scanner) digitRuns(l loc, kc keyClass, t string, inURL bool, masked *spans) {
+	for i := 0; i < len(t) && s.budget > 0; i++ {
+		c := t[i]
+		start := i
+		if c == '+' || c == '(' {
+			if i+1 >= len(t) || !isDigit(t[i+1]) {
+				continue
+			}
+		} else if !isDigit(c) {
+			continue
+		}
+		if !runStartOK(t, i) {
+			for i < len(t) && (isAlnum(t[i]) || t[i] == '.' || t[i] == '-' || t[i] == '_') {
+				i++
+			}
+			continue
+		}
+		dg := s.scratch[:0]
+		j := i
+		if t[j] == '+' || t[j] == '(' {
+			j++
+		}
+		paren, seps, dashes, spaces, long := t[start] == '(', 0, 0, 0, false
+		for j < len(t) {
+			c := t[j]
+			if isDigit(c) {
+				if len(dg) < 20 {
+					dg = append(dg, c)
+				} else {
+					long = true
+				}
+				j++
+				continue
+			}
+			if c == ' ' || c == '-' || c == '(' || c == ')' {
+				k := j + 1
+				if k < len(t) && (t[k] == ' ' || t[k] == '(') && c != t[k] {
+					k++
+				}
+				if k < len(t) && isDigit(t[k]) {
+					seps++
+					switch c {
+					case '-':
+						dashes++
+					case ' ':
+						spaces++
+					default:
+						paren = true
+					}
+					j = k
+					continue
+				}
+				if c == ')' && paren {
+					j++
+				}
+			}
+			break
+		}
+		i = j - 1
+		if long || len(dg) < 7 {
+			continue
+		}
+		if j < len(t) {
+			q := t[j]
+			if isAlpha(q) || q == '_' || q == '@' || q == '%' ||
+				((q == '.' || q == ',' || q == '-') && j+1 < len(t) && isAlnum(t[j+1])) {
+				continue
+			}
+		}
+		run := t[start:j]
+		if masked.overlaps(start, j) {
+			continue
+		}
+		s.budget--
+		// SSN: ddd-dd-dddd
+		if len(run) == 11 && run[3] == '-' && run[6] == '-' && dashes == 2 && validSSN(dg) {
+			s.report(l, EntityNationalID, mNationalID, "national_id.ssn", 0.8, string(dg), inURL)
+			continue
+		}
+		plus := t[start] == '+'
+		if !plus && !paren && s.d.isCard(dg) && (seps == 0 || seps == 3 || (len(dg) == 15 && seps == 2)) {
+			s.report(l, EntityCard, mCard, "card.luhn+iin", 0.95, string(dg), inURL)
+			continue
+		}
+		if s.mask&mPhone == 0 {
+			continue
+		}
+		switch {
+		case plus:
+			if e164, ok := s.d.phoneValid(dg, true, false); ok {
+				s.report(l, EntityPhone, mPhone, "phone.libphonenumber+intl", 0.85, e164, inURL)
+			}
+		case kc&(kPhone|kFreeText) != 0 && seps > 0 && len(dg) >= 9 && !dateRun(run):
+			intl := len(dg) > 10 && dg[0] == '0' && dg[1] == '0'
+			d := dg
+			if intl {
+				d = dg[2:]
+			}
+			if e164, ok := s.d.phoneValid(d, intl, !intl); ok {
+				s.report(l, EntityPhone, mPhone, "phone.libphonenumber+key", 0.8, e164, inURL)
+			}
+		}
+	}
+}
+
+// dateRun: 2024-05-01 12 style runs are dates, not phones.
+func dateRun(run string) bool {
+	return len(run) >= 10 && isDigit(run[0]) && isDigit(run[3]) && run[4] == '-' && run[7] == '-'
+}
+
+func (s *scanner) jwts(l loc, t string, depth int, inURL bool) {
+	for i := strings.Index(t, "eyJ"); i >= 0 && s.budget > 0; {
+		j := i
+		for j < len(t) && (isAlnum(t[j]) || t[j] == '-' || t[j] == '_' || t[j] == '.') {
+			j++
+		}
+		if i == 0 || !isB64Char(t[i-1]) {
+			tok := t[i:j]
+			parts := strings.SplitN(tok, ".", 4)
+			if len(parts) == 3 && len(parts[0]) >= 10 && len(parts[1]) >= 4 {
+				s.budget--
+				var hb [256]byte
+				if h, ok := b64Decode(parts[0], hb[:0]); ok && strings.Contains(string(h), `"alg"`) {
+					s.report(l, EntitySecret, mSecret, "secret.jwt", 0.95, tok, inURL)
+					if p, ok := b64Decode(parts[1], nil); ok && printableText(p) && depth < s.d.cfg.MaxDepth {
+						s.value(l.child("→", "jwt"), 0, string(p), depth+1, false, inURL)
+					}
+				}
+			}
+		}
+		k := strings.Index(t[j:], "eyJ")
+		if k < 0 {
+			return
+		}
+		i = j + k
+	}
+}
+
+func (s *scanner) bearers(l loc, t string, inURL bool) {
+	for i := strings.Index(t, "Bearer "); i >= 0; {
+		j := i + 7
+		k := j
+		for k < len(t) && (isB64Char(t[k]) || t[k] == '.' || t[k] == '=' || t[k] == '~') {
+			k++
+		}
+		if k-j >= 16 {
+			s.report(l, EntitySecret, mSecret, "secret.bearer", 0.9, t[j:k], inURL)
+			return
+		}
+		n := strings.Index(t[k:], "Bearer ")
+		if n < 0 {
+			return
+		}
+		i = k + n
+	}
+}
+
+// base64Tokens decodes plausible base64/base64url tokens and rescans the
+// text they hold (Klaviyo's data param, ESP ids, magic links).
+func (s *scanner) base64Tokens(l loc, t string, depth int, inURL bool) {
+	for i := 0; i < len(t) && s.budget > 0; i++ {
+		if !isB64Char(t[i]) {
+			continue
+		}
+		j := i
+		var mix uint8
+		for j < len(t) && isB64Char(t[j]) {
+			switch c := t[j]; {
+			case isUpper(c):
+				mix |= 1
+			case isLower(c):
+				mix |= 2
+			}
+			j++
+		}
+		for j < len(t) && t[j] == '=' && j-i < 1<<20 {
+			j++
+		}
+		tok := t[i:j]
+		i = j
+		if len(tok) < 16 || mix != 3 || isIdentifier(tok) || strings.HasPrefix(tok, "eyJ") && strings.Count(tok, ".") == 2 {
+			continue
+		}
+		s.budget--
+		var buf [512]byte
+		b, ok := b64Decode(tok, buf[:0])
+		if !ok || !printableText(b) {
+			continue
+		}
+		dv := string(b)
+		if strings.IndexByte(dv, '@') < 0 && !strings.ContainsAny(dv, "0123456789:{=") {
+			continue
+		}
+		if dv[0] == '{' || dv[0] == '[' {
+			s.value(l, 0, dv, depth+1, false, inURL)
+			continue
+		}
+		s.value(l.child("→", "base64"), 0, dv, depth+1, false, inURL)
+	}
+}
