@@ -1,0 +1,528 @@
+package join
+
+import (
+	"fmt"
+
+	"github.com/sstaudit/sstaudit/processors"
+	"github.com/sstaudit/sstaudit/schemas"
+)
+
+// Output is one record the join produced: an audit record for the findings
+// topic or a window aggregate for the metrics topic (exactly one is set), with
+// its Kafka key.
+type Output struct {
+	Key     string
+	Audit   *schemas.AuditRecord
+	Metrics *schemas.WindowMetrics
+}
+
+// Processor joins the events of one task. It holds no state between calls
+// other than scratch buffers: everything lives in the State passed to each
+// call. A Processor is not safe for concurrent use; a task owns one.
+type Processor struct {
+	cfg    Config
+	checks Checks
+
+	closeAfter int64 // match window + grace, ms
+	align      int64
+	win        int64
+
+	g     group
+	gkey  []byte
+	gval  []byte
+	wkey  []byte
+	wval  []byte
+	due   []Due
+	fs    []schemas.Finding
+	delta Agg
+	wagg  Agg
+}
+
+// New returns a Processor for cfg (zero fields take their defaults) calling
+// checks (nil functions take theirs).
+func New(cfg Config, checks Checks) (*Processor, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	checks.setDefaults()
+	return &Processor{
+		cfg:        cfg,
+		checks:     checks,
+		closeAfter: (cfg.MatchWindow + cfg.Grace).Milliseconds(),
+		align:      cfg.Alignment.Milliseconds(),
+		win:        cfg.MetricsWindow.Milliseconds(),
+	}, nil
+}
+
+// Config returns the configuration in use, defaults applied.
+func (p *Processor) Config() Config { return p.cfg }
+
+// Apply joins ev into state and returns the records it caused: at most one
+// audit record for ev itself, plus the orphans and windows that closed
+// because ev raised stream time. A redelivered input returns nothing.
+//
+// On error the transaction must be discarded: tx may hold part of the call's
+// writes.
+func (p *Processor) Apply(tx State, ev *schemas.Event) ([]Output, error) {
+	s, err := p.raise(tx, ev.Source.RecordTime)
+	if err != nil {
+		return nil, err
+	}
+	var out []Output
+	if ev.JoinKey == "" {
+		out, err = p.unjoinable(tx, ev, s, out)
+	} else {
+		out, err = p.join(tx, ev, s, out)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p.settle(tx, s, out)
+}
+
+// Advance moves stream time forward to t (never back) and returns the orphans
+// and windows that closed. The consumer calls it when its inputs are idle,
+// with a wall-clock-driven t, and may call it with t = 0 to continue a backlog
+// (see Backlog).
+func (p *Processor) Advance(tx State, t int64) ([]Output, error) {
+	s, ok, err := tx.StreamTime()
+	if err != nil {
+		return nil, err
+	}
+	if !ok || t > s {
+		if err := tx.SetStreamTime(t); err != nil {
+			return nil, err
+		}
+		s = t
+	}
+	return p.settle(tx, s, nil)
+}
+
+// Backlog reports whether due groups or windows are left that the bounded
+// close of the last call did not reach; the caller may call Advance again
+// (after committing, if its transaction is full).
+func (p *Processor) Backlog(tx State) (bool, error) {
+	s, ok, err := tx.StreamTime()
+	if err != nil || !ok {
+		return false, err
+	}
+	p.due, err = tx.DueGroups(s, 1, p.due[:0])
+	if err != nil || len(p.due) > 0 {
+		return len(p.due) > 0, err
+	}
+	p.due, err = tx.DueWindows(p.lastDueWindow(s), 1, p.due[:0])
+	return len(p.due) > 0, err
+}
+
+// raise applies a record time to stream time and returns the new stream time.
+func (p *Processor) raise(tx State, r int64) (int64, error) {
+	s, ok, err := tx.StreamTime()
+	if err != nil {
+		return 0, err
+	}
+	if !ok || r > s {
+		if err := tx.SetStreamTime(r); err != nil {
+			return 0, err
+		}
+		return r, nil
+	}
+	return s, nil
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+func (p *Processor) windowStart(t int64) int64 { return floorDiv(t, p.win) * p.win }
+
+// lastDueWindow is the start of the latest window that is due at stream time
+// s: its groups all opened before its end, so all closed by end + closeAfter.
+func (p *Processor) lastDueWindow(s int64) int64 {
+	return p.windowStart(s - p.closeAfter - p.win)
+}
+
+// groupWindow is the metrics window of a group opened by a record at r when
+// stream time is s: the window containing r, unless that window is already
+// due (a very late record), then the first window that is not. This is a
+// function of s only, so it is the same however the work was split into
+// calls and transactions.
+func (p *Processor) groupWindow(r, s int64) int64 {
+	w := p.windowStart(r)
+	if open := p.lastDueWindow(s) + p.win; w < open {
+		w = open
+	}
+	return w
+}
+
+func groupKey(dst []byte, dest schemas.Destination, joinKey string) []byte {
+	dst = append(dst, byte(len(dest)))
+	dst = append(dst, dest...)
+	return append(dst, joinKey...)
+}
+
+func splitKey(k []byte) (dest, rest string, err error) {
+	if len(k) == 0 || int(k[0]) >= len(k) {
+		return "", "", fmt.Errorf("join: bad state key %q", k)
+	}
+	n := int(k[0])
+	return string(k[1 : 1+n]), string(k[1+n:]), nil
+}
+
+func (p *Processor) unjoinable(tx State, ev *schemas.Event, s int64, out []Output) ([]Output, error) {
+	fs := p.checks.Event(ev, p.fs[:0])
+	fs = append(fs, schemas.Finding{
+		Code: CodeNoEventID, Severity: SevNoEventID, Side: findingSide(ev.Side),
+		Path: ev.EventIDPath, Detector: detector, Message: "event has no event_id nor fallback join key: it cannot be deduplicated",
+	})
+	p.fs = fs
+	snap := p.checks.Snapshot(ev)
+	d := &p.delta
+	d.reset()
+	d.Unjoinable++
+	var mk *schemas.MatchKeys
+	if ev.Side == schemas.SideClient {
+		d.ClientEvents++
+		d.MissingClient++
+	} else {
+		d.ServerEvents++
+		d.MissingServer++
+		m := p.checks.MatchKeys(&snap)
+		mk = &m
+		d.matchKeys(mk)
+	}
+	for i := range fs {
+		d.finding(&fs[i])
+	}
+	if err := p.addWindow(tx, p.groupWindow(ev.Source.RecordTime, s), string(ev.Destination), ev.EventName, d); err != nil {
+		return nil, err
+	}
+	rec := p.newRecord(schemas.OutcomeUnjoinable, string(ev.Destination), "", ev.EventName, fs, ev.TraceParent, &snap.Source)
+	rec.setSide(&snap)
+	rec.MatchKeys = mk
+	return append(out, rec.output()), nil
+}
+
+func (p *Processor) join(tx State, ev *schemas.Event, s int64, out []Output) ([]Output, error) {
+	key := groupKey(p.gkey[:0], ev.Destination, ev.JoinKey)
+	p.gkey = key
+	val, ok, err := tx.Group(key, p.gval[:0])
+	if err != nil {
+		return nil, err
+	}
+	p.gval = val
+	g := &p.g
+	if ok {
+		if err := g.decode(val); err != nil {
+			return nil, fmt.Errorf("join: group %q: %w", ev.Destination, err)
+		}
+		if g.closeAt <= s {
+			// Due but not yet reached by the bounded close: close it now,
+			// exactly as an unbounded close would have before this event.
+			if out, err = p.close(tx, key, g, out); err != nil {
+				return nil, err
+			}
+			ok = false
+		}
+	}
+	if ok {
+		src := sourceDigest(&ev.Source)
+		if (g.client.present && g.client.src == src) || (g.server.present && g.server.src == src) {
+			return out, nil // redelivery
+		}
+		for _, d := range g.dups {
+			if d == src {
+				return out, nil
+			}
+		}
+	}
+
+	fs := p.checks.Event(ev, p.fs[:0])
+	p.fs = fs
+	snap := p.checks.Snapshot(ev)
+	d := &p.delta
+	d.reset()
+	var mk *schemas.MatchKeys
+	if ev.Side == schemas.SideClient {
+		d.ClientEvents++
+	} else {
+		d.ServerEvents++
+		m := p.checks.MatchKeys(&snap)
+		mk = &m
+		d.matchKeys(mk)
+	}
+
+	if !ok {
+		r := ev.Source.RecordTime
+		g.reset()
+		g.first, g.closeAt, g.window = r, r+p.closeAfter, p.groupWindow(r, s)
+		g.side(ev.Side).setFull(&snap, fs)
+		if err := p.contribute(tx, g, string(ev.Destination), d); err != nil {
+			return nil, err
+		}
+		p.gval = g.appendBinary(p.gval[:0])
+		return out, tx.OpenGroup(key, g.closeAt, p.gval)
+	}
+
+	if sd := g.side(ev.Side); sd.present {
+		return p.duplicate(tx, key, g, sd, ev, &snap, fs, mk, out)
+	}
+	return p.match(tx, key, g, ev, &snap, fs, mk, out)
+}
+
+// contribute adds d to the group's window when its event name is final (the
+// client side is present), else to the group's pending aggregate.
+func (p *Processor) contribute(tx State, g *group, dest string, d *Agg) error {
+	if !g.client.present {
+		g.pending.Add(d)
+		return nil
+	}
+	return p.addWindow(tx, g.window, dest, g.name(), d)
+}
+
+func (p *Processor) addWindow(tx State, start int64, dest, name string, d *Agg) error {
+	k := groupKey(p.wkey[:0], schemas.Destination(dest), name)
+	p.wkey = k
+	v, ok, err := tx.Window(start, k, p.wval[:0])
+	if err != nil {
+		return err
+	}
+	a := &p.wagg
+	a.reset()
+	if ok {
+		if err := a.UnmarshalBinary(v); err != nil {
+			return fmt.Errorf("join: window %d: %w", start, err)
+		}
+	}
+	a.Add(d)
+	p.wval = a.AppendBinary(v[:0])
+	return tx.PutWindow(start, k, p.wval)
+}
+
+func (p *Processor) duplicate(tx State, key []byte, g *group, sd *side, ev *schemas.Event, snap *processors.Snapshot,
+	fs []schemas.Finding, mk *schemas.MatchKeys, out []Output) ([]Output, error) {
+	f := schemas.Finding{Code: CodeDuplicate, Severity: SevDuplicate, Side: findingSide(ev.Side), Path: ev.EventIDPath,
+		Detector: detector, Message: "a further event of this side with the same event_id: a double send"}
+	if snap.Payload != sd.payload || nameDigest(snap.EventName) != sd.name {
+		f.Code, f.Severity = CodeIDReused, SevIDReused
+		f.Message = "this event_id is carried by events that differ in name or content"
+	}
+	fs = append(fs, f)
+	p.fs = fs
+	d := &p.delta
+	d.Duplicates++
+	for i := range fs {
+		d.finding(&fs[i])
+	}
+	g.dups = append(g.dups, sourceDigest(&ev.Source))
+	dest, jk, err := splitKey(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.contribute(tx, g, dest, d); err != nil {
+		return nil, err
+	}
+	p.gval = g.appendBinary(p.gval[:0])
+	if err := tx.PutGroup(key, p.gval); err != nil {
+		return nil, err
+	}
+	rec := p.newRecord(schemas.OutcomeDuplicate, dest, jk, g.name(), fs, ev.TraceParent, &snap.Source)
+	rec.setSide(snap)
+	rec.MatchKeys = mk
+	return append(out, rec.output()), nil
+}
+
+func (p *Processor) match(tx State, key []byte, g *group, ev *schemas.Event, snap *processors.Snapshot,
+	fs []schemas.Finding, mk *schemas.MatchKeys, out []Output) ([]Output, error) {
+	var client, server *processors.Snapshot
+	var all []schemas.Finding
+	if ev.Side == schemas.SideClient {
+		client, server = snap, &g.server.snap
+		all = make([]schemas.Finding, 0, len(fs)+len(g.server.findings)+2)
+		all = append(append(all, fs...), g.server.findings...)
+	} else {
+		client, server = &g.client.snap, snap
+		all = make([]schemas.Finding, 0, len(fs)+len(g.client.findings)+2)
+		all = append(append(all, g.client.findings...), fs...)
+	}
+	all = p.checks.Pair(client, server, all)
+	if client.EventName != server.EventName {
+		all = append(all, schemas.Finding{Code: CodeNameMismatch, Severity: SevNameMismatch, Side: schemas.FindingPair,
+			Detector: detector, Message: "client and server event names differ (case-sensitive)"})
+	}
+	d := &p.delta
+	d.Matched++
+	var skew *int64
+	var aligned *bool
+	if client.EventTime != 0 && server.EventTime != 0 {
+		v := server.EventTime - client.EventTime
+		a := abs64(v) <= p.align
+		skew, aligned = &v, &a
+		d.skew(v)
+		if a {
+			d.Aligned++
+		} else {
+			all = append(all, schemas.Finding{Code: CodeMisaligned, Severity: SevMisaligned, Side: schemas.FindingPair,
+				Detector: detector, Message: fmt.Sprintf("server and client event times differ by %d ms, beyond the alignment tolerance of %d ms", v, p.align)})
+		}
+	}
+	for i := range all {
+		d.finding(&all[i])
+	}
+	if mk == nil { // the server side is the stored one
+		m := p.checks.MatchKeys(server)
+		mk = &m
+	}
+	dest, jk, err := splitKey(key)
+	if err != nil {
+		return nil, err
+	}
+	// The name is final now: fold what waited for it.
+	d.Add(&g.pending)
+	g.pending.reset()
+	name := client.EventName
+	if err := p.addWindow(tx, g.window, dest, name, d); err != nil {
+		return nil, err
+	}
+	rec := p.newRecord(schemas.OutcomeMatched, dest, jk, name, all, ev.TraceParent, &client.Source, &server.Source)
+	rec.setSide(client)
+	rec.setSide(server)
+	rec.SkewMs, rec.Aligned, rec.MatchKeys = skew, aligned, mk
+	o := rec.output()
+
+	// Compact: only the digests are needed to spot duplicates and redeliveries.
+	sd := g.side(ev.Side)
+	sd.present, sd.name, sd.payload, sd.src = true, nameDigest(snap.EventName), snap.Payload, sourceDigest(&snap.Source)
+	g.client.compact()
+	g.server.compact()
+	g.matched, g.evName = true, name
+	p.gval = g.appendBinary(p.gval[:0])
+	if err := tx.PutGroup(key, p.gval); err != nil {
+		return nil, err
+	}
+	return append(out, o), nil
+}
+
+// close ends a group: a matched group silently, a one-sided one with its
+// orphan record. It deletes the group.
+func (p *Processor) close(tx State, key []byte, g *group, out []Output) ([]Output, error) {
+	if err := tx.DeleteGroup(key, g.closeAt); err != nil {
+		return nil, err
+	}
+	if g.matched {
+		return out, nil
+	}
+	dest, jk, err := splitKey(key)
+	if err != nil {
+		return nil, err
+	}
+	d := &p.delta
+	d.reset()
+	d.Add(&g.pending)
+	var sd *side
+	var f schemas.Finding
+	var outcome schemas.Outcome
+	if g.client.present {
+		sd, outcome = &g.client, schemas.OutcomeClientOnly
+		d.ClientOnly++
+		f = schemas.Finding{Code: CodeClientOnly, Severity: SevClientOnly, Side: schemas.FindingClient, Detector: detector,
+			Message: "no server event with this event_id arrived within the match window"}
+	} else {
+		sd, outcome = &g.server, schemas.OutcomeServerOnly
+		d.ServerOnly++
+		f = schemas.Finding{Code: CodeServerOnly, Severity: SevServerOnly, Side: schemas.FindingServer, Detector: detector,
+			Message: "no browser event with this event_id arrived within the match window: the server recovered it"}
+	}
+	all := make([]schemas.Finding, 0, len(sd.findings)+1)
+	all = append(append(all, sd.findings...), f)
+	for i := range all {
+		d.finding(&all[i])
+	}
+	name := sd.snap.EventName
+	if err := p.addWindow(tx, g.window, dest, name, d); err != nil {
+		return nil, err
+	}
+	rec := p.newRecord(outcome, dest, jk, name, all, traceParent(&sd.snap), &sd.snap.Source)
+	rec.setSide(&sd.snap)
+	if outcome == schemas.OutcomeServerOnly {
+		m := p.checks.MatchKeys(&sd.snap)
+		rec.MatchKeys = &m
+	}
+	return append(out, rec.output()), nil
+}
+
+// settle closes the due groups (at most MaxClosesPerCall) and, once none is
+// left, emits the due windows (at most as many).
+func (p *Processor) settle(tx State, s int64, out []Output) ([]Output, error) {
+	max := p.cfg.MaxClosesPerCall
+	closed := 0
+	drained := false
+	for !drained && closed < max {
+		n := min(max-closed, 256)
+		var err error
+		p.due, err = tx.DueGroups(s, n, p.due[:0])
+		if err != nil {
+			return nil, err
+		}
+		if len(p.due) < n {
+			drained = true
+		}
+		for i := range p.due {
+			key := p.due[i].Key
+			val, ok, err := tx.Group(key, p.gval[:0])
+			if err != nil {
+				return nil, err
+			}
+			p.gval = val
+			if !ok {
+				return nil, fmt.Errorf("join: close index names a missing group (close time %d)", p.due[i].At)
+			}
+			if err := p.g.decode(val); err != nil {
+				return nil, fmt.Errorf("join: group: %w", err)
+			}
+			if out, err = p.close(tx, key, &p.g, out); err != nil {
+				return nil, err
+			}
+		}
+		closed += len(p.due)
+	}
+	if !drained {
+		var err error
+		if p.due, err = tx.DueGroups(s, 1, p.due[:0]); err != nil || len(p.due) > 0 {
+			return out, err
+		}
+	}
+	var err error
+	if p.due, err = tx.DueWindows(p.lastDueWindow(s), max, p.due[:0]); err != nil {
+		return nil, err
+	}
+	for i := range p.due {
+		start, key := p.due[i].At, p.due[i].Key
+		v, ok, err := tx.Window(start, key, p.wval[:0])
+		if err != nil {
+			return nil, err
+		}
+		p.wval = v
+		if !ok {
+			continue
+		}
+		a := &p.wagg
+		if err := a.UnmarshalBinary(v); err != nil {
+			return nil, fmt.Errorf("join: window %d: %w", start, err)
+		}
+		dest, name, err := splitKey(key)
+		if err != nil {
+			return nil, err
+		}
+		m := a.Metrics(dest, name, p.cfg.Partition, start, start+p.win, p.pipeline())
+		if err := tx.DeleteWindow(start, key); err != nil {
+			return nil, err
+		}
+		out = append(out, Output{Key: metricsKey(dest, name, start), Metrics: m})
+	}
+	return out, nil
+}
