@@ -218,7 +218,7 @@ func (c *Codec[T]) Decode(b []byte) (T, error) {
 			return zero, fmt.Errorf("schemas: decode %s: short single-object header", c.schema.Name)
 		}
 		if fp := binary.LittleEndian.Uint64(b[2:]); fp != c.schema.Fingerprint {
-			return zero, fmt.Errorf("schemas: decode %s: writer schema fingerprint %016x, want %016x", c.schema.Name, fp, c.schema.Fingerprint)
+			return zero, fmt.Errorf("schemas: decode %s: writer schema is not %s", c.schema.Name, c.schema.HeaderValue())
 		}
 		r := newAvroReader(b[soeHeaderLen:])
 		v := c.decodeAv(r)

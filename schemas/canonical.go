@@ -84,7 +84,8 @@ func decodeCanonicalAvro(v []byte) (Event, error) {
 		return Event{}, decodeErr(FormatCanonical, ReasonSyntax, "not Avro single-object encoding")
 	}
 	if fp := binary.LittleEndian.Uint64(v[2:]); fp != s.Fingerprint {
-		return Event{}, decodeErr(FormatCanonical, ReasonSchema, "writer schema fingerprint %016x, want %016x", fp, s.Fingerprint)
+		// The writer's fingerprint is input bytes: not quoted.
+		return Event{}, decodeErr(FormatCanonical, ReasonSchema, "writer schema is not %s/%s", s.Name, s.Version)
 	}
 	r := newAvroReader(v[soeHeaderLen:])
 	ev := readEvent(r)
@@ -160,12 +161,9 @@ func unmarshalStrict(b []byte, v any) error {
 		var se *json.SyntaxError
 		switch {
 		case errors.As(err, &te):
-			field := te.Field
-			if field == "" {
-				field = "(top level)"
-			}
-			// te.Value may quote the number: leave it out.
-			return decodeErr(FormatCanonical, ReasonSchema, "field %s: want %s", field, te.Type)
+			// Neither te.Value (it may quote a number) nor te.Field (an
+			// input key, even if a schema name) is quoted.
+			return decodeErr(FormatCanonical, ReasonSchema, "a field has the wrong type, want %s", te.Type)
 		case errors.As(err, &se):
 			return decodeErr(FormatCanonical, ReasonSyntax, "offset %d", se.Offset)
 		}

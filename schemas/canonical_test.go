@@ -168,11 +168,11 @@ func TestDecodeCanonicalMemory(t *testing.T) {
 	inputs := map[string][]byte{
 		"fields at the limit": []byte(`{"user_data":[` + strings.Repeat(`{},`, maxCanonicalFields-1) + `{}]}`),
 		"avro many fields":    manyFields,
-		"many empty fields": []byte(fieldsJSON),
-		"many batch items":  []byte(`[` + strings.Repeat(`{},`, size/3-10) + `{}]`),
-		"open brackets":     bytes.Repeat([]byte("["), size),
-		"long string":       []byte(`{"event_name":"` + strings.Repeat("x", size-20) + `"}`),
-		"avro huge count":   bigCount,
+		"many empty fields":   []byte(fieldsJSON),
+		"many batch items":    []byte(`[` + strings.Repeat(`{},`, size/3-10) + `{}]`),
+		"open brackets":       bytes.Repeat([]byte("["), size),
+		"long string":         []byte(`{"event_name":"` + strings.Repeat("x", size-20) + `"}`),
+		"avro huge count":     bigCount,
 	}
 	for name, in := range inputs {
 		if len(in) > size {

@@ -298,7 +298,7 @@ func jsonShapeError(err error) error {
 		if field == "" {
 			field = "(top level)"
 		}
-		return &jsonError{msg: "json: field " + field + ": want " + e.Type.String() + ", got " + e.Value, schema: true}
+		return &jsonError{msg: "json: field " + field + ": want " + e.Type.String(), schema: true}
 	}
 	return &jsonError{msg: "json: malformed document"}
 }
