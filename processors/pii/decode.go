@@ -89,7 +89,20 @@ func needsDecode(s string, query bool) bool {
 	if query && strings.IndexByte(s, '+') >= 0 {
 		return true
 	}
-	return hasPctEscape(s) || hasHTMLEntity(s) || hasNonASCII(s)
+	amp := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x80:
+			return true
+		case c == '%':
+			if i+2 < len(s) && byteClass[s[i+1]]&(cDigit|cHexLetter) != 0 && byteClass[s[i+2]]&(cDigit|cHexLetter) != 0 {
+				return true
+			}
+		case c == '&':
+			amp = true
+		}
+	}
+	return amp && hasHTMLEntity(s)
 }
 
 // decodeCascade runs REFERENCE §7.4 steps 1–4 on s: percent-decoding up to

@@ -1,28 +1,35 @@
 package pii
 
+import (
+	"sync"
+	"sync/atomic"
+)
+
 // keyClass is what a leaf's key says about the value it may hold.
 type keyClass uint32
 
 const (
-	kEmail      keyClass = 1 << iota // email keys: value scanned as usual, context raised
-	kPhone                           // phone keys: digit strings are phones when valid
-	kName                            // first/last/full name keys
-	kNameBare                        // plain "name": needs a two-word capitalised value
-	kUsername                        // username / user / login
-	kStreet                          // street address keys
-	kCity                            // city
-	kZip                             // postal code keys
-	kDOB                             // birth date keys
-	kSecret                          // password / token keys
-	kSSN                             // ssn keys
-	kFreeText                        // search strings
-	kClickID                         // click / cookie ids: never PII
-	kESP                             // ESP ids: identifiers unless they decode to PII
-	kID                              // ids and amounts: no number detectors
-	kTime                            // timestamps: no number detectors
-	kUA                              // user agents: no IP detector
-	kIPField                         // fields allowed to hold an IP
-	kURL                             // URL-valued keys
+	kEmail    keyClass = 1 << iota // email keys: value scanned as usual, context raised
+	kPhone                         // phone keys: digit strings are phones when valid
+	kName                          // first/last/full name keys
+	kNameBare                      // plain "name": needs a two-word capitalised value
+	kUsername                      // username / user / login
+	kStreet                        // street address keys
+	kCity                          // city
+	kZip                           // postal code keys
+	kDOB                           // birth date keys
+	kSecret                        // password / token keys
+	kSSN                           // ssn keys
+	kFreeText                      // search strings
+	kClickID                       // click / cookie ids: never PII
+	kESP                           // ESP ids: identifiers unless they decode to PII
+	kID                            // ids and amounts: no number detectors
+	kTime                          // timestamps: no number detectors
+	kUA                            // user agents: no IP detector
+	kIPField                       // fields allowed to hold an IP
+	kURL                           // URL-valued keys
+	kMatch                         // user_data match keys (the hashing checker's business)
+	kCred                          // the destination's own credential in a server request
 )
 
 // keyGroups follows REFERENCE §7.5, normalised (lower-case, '-', '_' and '$'
@@ -70,13 +77,31 @@ var strongWords = []struct {
 // keyPrefixes are stripped before a second exact lookup (cx_phone → phone).
 var keyPrefixes = []string{"cx", "customer", "cust", "user", "billing", "shipping", "contact", "my", "ep", "up", "cd", "x"}
 
+// plainKeys are common keys that say nothing about PII (class 0); listing
+// them keeps the substring search off the hot path.
+var plainKeys = []string{"currency", "contenttype", "contents", "contentname", "contentcategory", "eventname", "actionsource",
+	"partneragent", "predictedltv", "status", "language", "pagetitle", "dt", "en", "ev", "itemname", "itembrand", "itemcategory",
+	"itemvariant", "coupon", "affiliation", "pagepath", "pagehostname", "screenresolution", "pageencoding", "optout",
+	"testeventcode", "datasource", "eventsourceurl", "clientuseragent", "xgaprotocolversion", "xgameasurementid", "ul", "de"}
+
 type keyTable struct {
-	exact   map[string]keyClass
-	ipField map[string]bool
+	exact  map[string]keyClass
+	cache  sync.Map // normalised key → keyClass, for keys that needed the substring search
+	cached atomic.Int32
 }
 
-func newKeyTable(ipKeys []string) keyTable {
-	t := keyTable{exact: map[string]keyClass{}, ipField: map[string]bool{}}
+// maxCachedKeys bounds the classify cache: key names are a small vocabulary,
+// but a hostile payload may invent many.
+const maxCachedKeys = 8192
+
+func newKeyTable(ipKeys, credKeys []string) *keyTable {
+	t := &keyTable{exact: map[string]keyClass{}}
+	for k := range matchKeys {
+		t.exact[k] |= kMatch
+	}
+	for _, k := range plainKeys {
+		t.exact[k] |= 0
+	}
 	for c, ks := range keyGroups {
 		for _, k := range ks {
 			var buf [64]byte
@@ -85,7 +110,11 @@ func newKeyTable(ipKeys []string) keyTable {
 	}
 	for _, k := range ipKeys {
 		var buf [64]byte
-		t.ipField[string(normKey(buf[:0], k))] = true
+		t.exact[string(normKey(buf[:0], k))] |= kIPField
+	}
+	for _, k := range credKeys {
+		var buf [64]byte
+		t.exact[string(normKey(buf[:0], k))] |= kCred
 	}
 	return t
 }
@@ -113,11 +142,8 @@ func (t *keyTable) classify(key string) keyClass {
 	var buf [64]byte
 	n := normKey(buf[:0], key)
 	var c keyClass
-	if t.ipField[string(n)] {
-		c |= kIPField
-	}
 	if k, ok := t.exact[string(n)]; ok {
-		return c | k
+		return k
 	}
 	for _, p := range keyPrefixes {
 		if len(n) > len(p) && string(n[:len(p)]) == p {
@@ -126,14 +152,24 @@ func (t *keyTable) classify(key string) keyClass {
 			}
 		}
 	}
-	if len(n) >= 5 {
-		for _, w := range strongWords {
-			if containsBytes(n, w.word) {
-				return c | w.class
-			}
+	if len(n) < 5 {
+		return c
+	}
+	if v, ok := t.cache.Load(string(n)); ok {
+		return c | v.(keyClass)
+	}
+	var k keyClass
+	for _, w := range strongWords {
+		if containsBytes(n, w.word) {
+			k = w.class
+			break
 		}
 	}
-	return c
+	if t.cached.Load() < maxCachedKeys {
+		t.cached.Add(1)
+		t.cache.Store(string(n), k)
+	}
+	return c | k
 }
 
 func containsBytes(b []byte, w string) bool {

@@ -82,12 +82,11 @@ var matchKeys = map[string]bool{
 // read-only and safe for concurrent use.
 type Detector struct {
 	cfg      Config
-	keys     keyTable
+	keys     *keyTable
 	enabled  entityMask
 	ipPolicy map[schemas.Destination]IPPolicy
 	allow    []string
 	iin      []iinRow
-	creds    map[string]bool
 }
 
 // New validates cfg and prepares the tables.
@@ -95,7 +94,7 @@ func New(cfg Config) (*Detector, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d := &Detector{cfg: cfg, keys: newKeyTable(cfg.IPKeys), ipPolicy: map[schemas.Destination]IPPolicy{}, creds: map[string]bool{}}
+	d := &Detector{cfg: cfg, keys: newKeyTable(cfg.IPKeys, cfg.ServerCredentialKeys), ipPolicy: map[schemas.Destination]IPPolicy{}}
 	for _, e := range cfg.Entities {
 		d.enabled |= entityBits[e]
 	}
@@ -107,10 +106,6 @@ func New(cfg Config) (*Detector, error) {
 	}
 	for _, r := range cfg.IIN {
 		d.iin = append(d.iin, iinRow{lo: r.Lo, hi: r.Hi, lengths: append([]int(nil), r.Lengths...)})
-	}
-	for _, k := range cfg.ServerCredentialKeys {
-		var buf [64]byte
-		d.creds[string(normKey(buf[:0], k))] = true
 	}
 	return d, nil
 }
@@ -220,6 +215,11 @@ func hasPath(ev *schemas.Event, p string) bool {
 	return false
 }
 
+// hashedKey: sha256_email_address, hashed_phone, …
+func hashedKey(k string) bool {
+	return len(k) > 6 && (strings.EqualFold(k[:6], "sha256") || strings.EqualFold(k[:6], "hashed"))
+}
+
 // scanner carries the state of one leaf's scan.
 type scanner struct {
 	d       *Detector
@@ -267,15 +267,13 @@ func (d *Detector) scanLeaf(hits []hit, path, key, value string, ctx Context) []
 	case IPInURLs:
 		s.ipURLs = true
 	}
-	var buf [64]byte
-	nk := normKey(buf[:0], key)
 	switch ctx.Section {
 	case SectionUserData:
-		if matchKeys[string(nk)] || strings.HasPrefix(string(nk), "sha256") || strings.HasPrefix(string(nk), "hashed") {
+		if kc&kMatch != 0 || hashedKey(key) {
 			s.mask &= mCard | mIBAN | mSecret | mNationalID
 		}
 	case SectionOther:
-		if s.d.creds[string(nk)] && (ctx.Format == schemas.FormatMetaCAPI || ctx.Format == schemas.FormatGA4MP || ctx.Format == schemas.FormatSGTM) {
+		if kc&kCred != 0 && (ctx.Format == schemas.FormatMetaCAPI || ctx.Format == schemas.FormatGA4MP || ctx.Format == schemas.FormatSGTM) {
 			return hits
 		}
 	}
@@ -360,7 +358,7 @@ func (s *scanner) value(l loc, kc keyClass, v string, depth int, query, inURL bo
 		if strings.IndexByte(v, '@') >= 0 {
 			s.text(l, 0, v, depth, inURL)
 		}
-		s.base64Tokens(l, v, depth, inURL)
+		s.base64Tokens(l, v, depth, inURL, nil)
 		return
 	}
 	if kc&kSecret != 0 && secretShape(v) {

@@ -19,42 +19,39 @@ func (s *scanner) text(l loc, kc keyClass, t string, depth int, inURL bool) {
 	var b64mix uint8
 	for i := 0; i < len(t); i++ {
 		c := t[i]
-		switch {
-		case isDigit(c):
-			digits++
-		case c == '@':
-			at = true
-		case c == '.':
-			dots++
-		case c == ':':
-			colons++
-		case c == 'e':
-			if i+2 < len(t) && t[i+1] == 'y' && t[i+2] == 'J' {
-				eyj = true
-			}
-		case isUpper(c):
-			if i+3 < len(t) && isUpper(t[i+1]) && isDigit(t[i+2]) && isDigit(t[i+3]) {
+		f := byteClass[c]
+		if f&cB64 != 0 && !(pathMode && c == '/') {
+			b64run++
+			b64mix |= f
+			if f&cDigit != 0 {
+				digits++
+			} else if f&cUpper != 0 && i+3 < len(t) && byteClass[t[i+1]]&cUpper != 0 && isDigit(t[i+2]) && isDigit(t[i+3]) {
 				ibanCand = true
 			}
-			if c == 'B' && i+7 < len(t) && t[i+1] == 'e' && t[i+6] == ' ' && t[i:i+6] == "Bearer" {
-				bearer = true
-			}
-		}
-		if isB64Char(c) && !(pathMode && c == '/') {
-			b64run++
-			switch {
-			case isUpper(c):
-				b64mix |= 1
-			case isLower(c):
-				b64mix |= 2
-			case isDigit(c):
-				b64mix |= 4
-			}
-			if b64run > b64max && b64mix&3 == 3 {
+			if b64run > b64max && b64mix&(cUpper|cLower) == cUpper|cLower {
 				b64max = b64run
 			}
 		} else {
 			b64run, b64mix = 0, 0
+		}
+		if f&cSpecial == 0 {
+			continue
+		}
+		switch c {
+		case '@':
+			at = true
+		case '.':
+			dots++
+		case ':':
+			colons++
+		case 'e':
+			if i+2 < len(t) && t[i+1] == 'y' && t[i+2] == 'J' {
+				eyj = true
+			}
+		case 'B':
+			if i+7 < len(t) && t[i+6] == ' ' && t[i:i+6] == "Bearer" {
+				bearer = true
+			}
 		}
 	}
 	if at && s.mask&mEmail != 0 {
@@ -65,7 +62,7 @@ func (s *scanner) text(l loc, kc keyClass, t string, depth int, inURL bool) {
 		s.ibans(l, t, inURL, &masked)
 	}
 	if eyj && s.mask&mSecret != 0 {
-		s.jwts(l, t, depth, inURL)
+		s.jwts(l, t, depth, inURL, &masked)
 	}
 	if bearer && s.mask&mSecret != 0 {
 		s.bearers(l, t, inURL)
@@ -82,7 +79,7 @@ func (s *scanner) text(l loc, kc keyClass, t string, depth int, inURL bool) {
 		s.digitRuns(l, kc, t, inURL, &masked)
 	}
 	if b64max >= 16 && depth < s.d.cfg.MaxDepth {
-		s.base64Tokens(l, t, depth, inURL)
+		s.base64Tokens(l, t, depth, inURL, &masked)
 	}
 }
 
@@ -345,9 +342,11 @@ func (s *scanner) digitRuns(l loc, kc keyClass, t string, inURL bool, masked *sp
 		}
 		s.budget--
 		// SSN: ddd-dd-dddd
-		if len(run) == 11 && run[3] == '-' && run[6] == '-' && dashes == 2 && validSSN(dg) {
-			s.report(l, EntityNationalID, mNationalID, "national_id.ssn", 0.8, string(dg), inURL)
-			continue
+		if len(run) == 11 && run[3] == '-' && run[6] == '-' && dashes == 2 {
+			if validSSN(dg) {
+				s.report(l, EntityNationalID, mNationalID, "national_id.ssn", 0.8, string(dg), inURL)
+			}
+			continue // SSN-shaped: never a card or phone
 		}
 		plus := t[start] == '+'
 		if !plus && !paren && s.d.isCard(dg) && (seps == 0 || seps == 3 || (len(dg) == 15 && seps == 2)) {
@@ -380,7 +379,7 @@ func dateRun(run string) bool {
 	return len(run) >= 10 && isDigit(run[0]) && isDigit(run[3]) && run[4] == '-' && run[7] == '-'
 }
 
-func (s *scanner) jwts(l loc, t string, depth int, inURL bool) {
+func (s *scanner) jwts(l loc, t string, depth int, inURL bool, masked *spans) {
 	for i := strings.Index(t, "eyJ"); i >= 0 && s.budget > 0; {
 		j := i
 		for j < len(t) && (isAlnum(t[j]) || t[j] == '-' || t[j] == '_' || t[j] == '.') {
@@ -394,6 +393,7 @@ func (s *scanner) jwts(l loc, t string, depth int, inURL bool) {
 				var hb [256]byte
 				if h, ok := b64Decode(parts[0], hb[:0]); ok && strings.Contains(string(h), `"alg"`) {
 					s.report(l, EntitySecret, mSecret, "secret.jwt", 0.95, tok, inURL)
+					masked.add(i, j)
 					if p, ok := b64Decode(parts[1], nil); ok && printableText(p) && depth < s.d.cfg.MaxDepth {
 						s.value(l.child("→", "jwt"), 0, string(p), depth+1, false, inURL)
 					}
@@ -429,7 +429,7 @@ func (s *scanner) bearers(l loc, t string, inURL bool) {
 
 // base64Tokens decodes plausible base64/base64url tokens and rescans the
 // text they hold (Klaviyo's data param, ESP ids, magic links).
-func (s *scanner) base64Tokens(l loc, t string, depth int, inURL bool) {
+func (s *scanner) base64Tokens(l loc, t string, depth int, inURL bool, masked *spans) {
 	for i := 0; i < len(t) && s.budget > 0; i++ {
 		if !isB64Char(t[i]) {
 			continue
@@ -449,6 +449,10 @@ func (s *scanner) base64Tokens(l loc, t string, depth int, inURL bool) {
 			j++
 		}
 		tok := t[i:j]
+		if masked != nil && masked.overlaps(i, j) {
+			i = j
+			continue
+		}
 		i = j
 		if len(tok) < 16 || mix != 3 || isIdentifier(tok) || strings.HasPrefix(tok, "eyJ") && strings.Count(tok, ".") == 2 {
 			continue

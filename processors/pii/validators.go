@@ -26,17 +26,15 @@ func isHexID(s string) bool {
 	if len(s) < 16 {
 		return false
 	}
-	letter := false
+	var all uint8
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !isHex(c) {
+		f := byteClass[s[i]]
+		if f&(cDigit|cHexLetter) == 0 {
 			return false
 		}
-		if !isDigit(c) {
-			letter = true
-		}
+		all |= f
 	}
-	return letter || len(s) >= 32
+	return all&cHexLetter != 0 || len(s) >= 32
 }
 
 func isUUID(s string) bool {
