@@ -207,18 +207,15 @@ func decodeGtag(m *Message, o *DecodeOptions) ([]Event, error) {
 	for i := range evs {
 		hit := params[bounds[i]:bounds[i+1]]
 		sh := params[:nShared]
-		// keep[j]: shared param j is not gtReplaced by the hit.
+		// Which shared parameters the hit replaces: a scan of the hit for
+		// small ones, a set of its names for large ones (built afresh, so
+		// one huge line does not make every later line pay for its size).
+		hitNames = nil
 		if len(sh) > 0 && len(hit) > 0 && len(sh)*len(hit) > 1024 {
-			if hitNames == nil {
-				hitNames = make(map[string]struct{}, len(hit))
-			}
-			clear(hitNames)
+			hitNames = make(map[string]struct{}, len(hit))
 			for j := range hit {
 				hitNames[hit[j].name] = struct{}{}
 			}
-		} else {
-			clear(hitNames)
-			hitNames = nil
 		}
 		scratch = buildGtagEvent(&evs[i], sh, hit, hitNames, m.Source.RecordTime, &a, scratch)
 	}

@@ -165,17 +165,24 @@ func TestGtagDecodeLargeInputs(t *testing.T) {
 		"big shared dl":        []byte("/g/collect?v=2&dl=" + strings.Repeat("x%3D1%26", (size-100)/8) + "\nen=a\nen=b"),
 		"many escapes":         fill("v=2&en=x&dt=", "%C3%BC"),
 		"one long line of amp": fill("v=2&en=x", "&"),
+		"max batch of 1 KiB hits": []byte("/g/collect?v=2&tid=G-1&cid=1.2&sid=1&sct=1&seg=1&dl=https%3A%2F%2Fs.example%2F&gcs=G111\n" +
+			strings.Repeat("en=scroll&ep.x="+strings.Repeat("y", 990)+"\n", 1000)),
+		"one huge hit then small hits": []byte("/g/collect?v=2&tid=G-1&cid=1.2&sid=1&sct=1&seg=1&gcs=G111&dt=t&_s=1&_p=2\n" +
+			"en=big" + strings.Repeat("&ep.a=1", 120000) + "\n" + strings.Repeat("en=a&_et=1\n", 999)),
 	}
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {
 			o := DecodeOptions{}.withDefaults()
+			var n int
 			checkBounded(t, in, func() error {
 				evs, err := decodeGtag(goldenMessage(in), &o)
 				if err == nil {
 					checkEventInvariants(t, FormatGA4Gtag, evs)
 				}
+				n = len(evs)
 				return err
 			})
+			t.Logf("%d bytes: %d events", len(in), n)
 		})
 	}
 }
