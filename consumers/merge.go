@@ -12,15 +12,18 @@ import (
 // stopped (exactly-once metrics rest on it). So the two inputs are merged by
 // record timestamp, as Kafka Streams does: the record with the smaller
 // timestamp goes first (client before server on a tie). When only one input
-// has a record buffered, the task waits for the other unless that one is known
-// to be caught up (its last record was just below the partition's high
-// watermark) or it has been waiting longer than maxIdle; then it proceeds, and
-// only then can the order depend on timing.
+// has a record buffered, the task proceeds at once if the other is known to
+// be caught up (its last record was at the partition's high watermark, or the
+// task found it at its end offset on start). If the other is known to have
+// records still to fetch, the task waits for them, up to maxLagWait (a broker
+// outage must not stall the partition forever); if nothing is known of it, up
+// to maxIdle. Only when a wait runs out can the order depend on timing.
 
 // feedState is what the merge knows about one input partition.
 type feedState struct {
 	head     *kafka.Message // next record, nil when none buffered
-	caughtUp bool           // the last record fetched was the newest in the partition
+	known    bool           // caughtUp is known
+	caughtUp bool           // nothing more was in the partition when last seen
 }
 
 // mergeChoice is the merge's decision.
@@ -34,7 +37,7 @@ const (
 
 // chooseNext decides which buffered record to apply next. waited is how long
 // the merge has been holding a head back for the other input.
-func chooseNext(client, server feedState, waited, maxIdle time.Duration) mergeChoice {
+func chooseNext(client, server feedState, waited, maxIdle, maxLagWait time.Duration) mergeChoice {
 	switch {
 	case client.head != nil && server.head != nil:
 		if server.head.Time.Before(client.head.Time) {
@@ -42,15 +45,27 @@ func chooseNext(client, server feedState, waited, maxIdle time.Duration) mergeCh
 		}
 		return mergeClient
 	case client.head != nil:
-		if server.caughtUp || waited >= maxIdle {
+		if mayPass(server, waited, maxIdle, maxLagWait) {
 			return mergeClient
 		}
 	case server.head != nil:
-		if client.caughtUp || waited >= maxIdle {
+		if mayPass(client, waited, maxIdle, maxLagWait) {
 			return mergeServer
 		}
 	}
 	return mergeWait
+}
+
+// mayPass reports whether the merge may apply the other input's head while
+// f has none buffered.
+func mayPass(f feedState, waited, maxIdle, maxLagWait time.Duration) bool {
+	switch {
+	case f.known && f.caughtUp:
+		return true
+	case f.known:
+		return waited >= maxLagWait
+	}
+	return waited >= maxIdle
 }
 
 // isCaughtUp reports whether m was the newest record of its partition when

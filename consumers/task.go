@@ -42,6 +42,7 @@ type task struct {
 	cancel    context.CancelFunc
 
 	heads      [2]*kafka.Message
+	known      [2]bool // caughtUp is known
 	caughtUp   [2]bool
 	emptySince [2]time.Time // when a feed was last seen with nothing buffered
 	next       [2]int64     // next offset to apply, per input
@@ -101,6 +102,16 @@ func (p *Pipeline) newTask(ctx context.Context, gen *kafka.Generation, part int,
 		t.lastRecord = st
 	}
 	tx.Discard()
+	// Knowing whether each input has records waiting lets the merge keep
+	// timestamp order from the first record on (see merge.go).
+	if ends, err := p.partitionEnds(ctx, t.topics, part); err != nil {
+		t.log.Warn("end offsets unknown; the merge starts without them", "error", err)
+	} else {
+		for i := range t.topics {
+			t.known[i] = true
+			t.caughtUp[i] = t.next[i] >= ends[i][1] || (t.next[i] < 0 && ends[i][0] == ends[i][1])
+		}
+	}
 
 	fctx, cancel := context.WithCancel(ctx)
 	t.cancel = cancel
@@ -206,7 +217,8 @@ func (t *task) nextInput(ctx context.Context, wait time.Duration) (input, bool) 
 		case t.heads[1] != nil && t.heads[0] == nil:
 			waited = now.Sub(t.emptySince[0])
 		}
-		switch chooseNext(feedState{t.heads[0], t.caughtUp[0]}, feedState{t.heads[1], t.caughtUp[1]}, waited, t.p.cfg.MaxTaskIdle) {
+		switch chooseNext(feedState{t.heads[0], t.known[0], t.caughtUp[0]}, feedState{t.heads[1], t.known[1], t.caughtUp[1]},
+			waited, t.p.cfg.MaxTaskIdle, maxLagWait) {
 		case mergeClient:
 			return t.pop(0), true
 		case mergeServer:
@@ -217,7 +229,11 @@ func (t *task) nextInput(ctx context.Context, wait time.Duration) (input, bool) 
 			return input{}, false
 		}
 		if waited > 0 {
-			remaining = min(remaining, t.p.cfg.MaxTaskIdle-waited+time.Millisecond)
+			limit := t.p.cfg.MaxTaskIdle
+			if t.heads[0] == nil && t.known[0] || t.heads[1] == nil && t.known[1] {
+				limit = maxLagWait
+			}
+			remaining = min(remaining, limit-waited+time.Millisecond)
 		}
 		var c0, c1 <-chan kafka.Message
 		if t.heads[0] == nil {
@@ -239,8 +255,41 @@ func (t *task) nextInput(ctx context.Context, wait time.Duration) (input, bool) 
 	}
 }
 
+// maxLagWait bounds how long the merge waits for an input known to have
+// records still to fetch.
+const maxLagWait = 30 * time.Second
+
+// partitionEnds returns the first and end offsets of partition part of each
+// topic.
+func (p *Pipeline) partitionEnds(ctx context.Context, topics [2]string, part int) ([2][2]int64, error) {
+	var out [2][2]int64
+	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+	for _, topic := range topics {
+		req.Topics[topic] = []kafka.OffsetRequest{kafka.FirstOffsetOf(part), kafka.LastOffsetOf(part)}
+	}
+	cl := &kafka.Client{Addr: kafka.TCP(p.cfg.Brokers...), Timeout: 10 * time.Second}
+	resp, err := cl.ListOffsets(ctx, req)
+	if err != nil {
+		return out, err
+	}
+	for i, topic := range topics {
+		ps := resp.Topics[topic]
+		if len(ps) == 0 {
+			return out, fmt.Errorf("no offsets for %s/%d", topic, part)
+		}
+		for _, po := range ps {
+			if po.Error != nil {
+				return out, po.Error
+			}
+			out[i] = [2]int64{po.FirstOffset, po.LastOffset}
+		}
+	}
+	return out, nil
+}
+
 func (t *task) take(i int, m *kafka.Message) {
 	t.heads[i] = m
+	t.known[i] = m.HighWaterMark > 0
 	t.caughtUp[i] = isCaughtUp(m)
 	t.emptySince[i] = time.Time{}
 }
