@@ -1,7 +1,6 @@
 package schemas
 
 import (
-	"encoding/binary"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -274,7 +273,8 @@ func qFindControl(s string, lines bool) int {
 	)
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 		// A byte < 0x20, or a byte equal to 0x7f, sets its high bit here
 		// (the classic "has less than" and "has zero" word tricks; false
 		// positives are resolved by the byte loop below).

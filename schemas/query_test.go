@@ -425,3 +425,22 @@ func allocatedBy(fn func()) uint64 {
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
 }
+
+// TestQueryFindControl checks the word-at-a-time scan against the byte
+// loop for every byte value at every position around the word boundaries.
+func TestQueryFindControl(t *testing.T) {
+	t.Parallel()
+	base := []byte(strings.Repeat("a=é", 6)) // multi-byte runes set high bits
+	for c := range 256 {
+		for pos := range len(base) {
+			in := slices.Clone(base)
+			in[pos] = byte(c)
+			for _, lines := range []bool{false, true} {
+				want := qFindControlBytes(string(in), lines)
+				if got := qFindControl(string(in), lines); got != want {
+					t.Fatalf("byte %#x at %d (lines %v): got %d, want %d", c, pos, lines, got, want)
+				}
+			}
+		}
+	}
+}
