@@ -150,23 +150,34 @@ func topParam(params []Field, key string) (string, bool) {
 // own. Objects and arrays are never values.
 func topParams(params []Field, k1, k2 string) (i1, i2 int) {
 	i1, i2 = -1, -1
-	minDepth, d1, d2 := -1, 0, 0
+	d1, d2 := 0, 0
 	for i := range params {
 		f := &params[i]
 		match1 := k1 != "" && f.Key == k1 && isParamValue(f)
 		match2 := k2 != "" && f.Key == k2 && isParamValue(f)
-		if !match1 && !match2 && minDepth == 0 {
+		if !match1 && !match2 {
 			continue
 		}
 		d := pathDepth(f.Path)
-		if minDepth < 0 || d < minDepth {
-			minDepth = d
-		}
 		if match1 && (i1 < 0 || d < d1) {
 			i1, d1 = i, d
 		}
 		if match2 && (i2 < 0 || d < d2) {
 			i2, d2 = i, d
+		}
+	}
+	if i1 < 0 && i2 < 0 {
+		return i1, i2
+	}
+	// Only now the depth of the shallowest param: most events carry
+	// neither key, and then no path is measured at all.
+	minDepth := -1
+	for i := range params {
+		if d := pathDepth(params[i].Path); minDepth < 0 || d < minDepth {
+			minDepth = d
+			if d == 0 {
+				break
+			}
 		}
 	}
 	if i1 >= 0 && d1 != minDepth {

@@ -3,6 +3,7 @@ package schemas
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -30,11 +31,21 @@ const jsonSegs = 5
 // cannot turn a megabyte of '[' into a megabyte of stack frames.
 const jsonMaxRecursion = 4096
 
+// jsonEmptyKey stands for an empty object key in paths, so no path segment
+// is empty (data[0].(empty)); the Field's Key stays "".
+const jsonEmptyKey = "(empty)"
+
+// jsonMaxLeaves bounds the leaves of one message. A full CAPI batch (1,000
+// events of some 40 leaves) stays well below it; a megabyte of [0,0,0,…]
+// does not, and would otherwise cost some 100 bytes of records per 2 bytes
+// of input.
+const jsonMaxLeaves = 1 << 17
+
 // Walker failures; decoders turn them into a *DecodeError. Their messages
 // hold offsets only, never payload bytes.
 var (
 	errJSONTooDeep  = errors.New("nesting too deep")
-	errJSONTooLarge = errors.New("expanded paths too large")
+	errJSONTooLarge = errors.New("too many leaves or expanded paths too large")
 )
 
 // jsonSyntaxError is a JSON syntax error at a byte offset.
@@ -122,7 +133,7 @@ func (w *jsonWalk) walk(src string, maxDepth int) error {
 	w.maxDepth = min(maxDepth, jsonMaxRecursion)
 	// Paths repeat their prefixes, so they may outgrow the input; bound the
 	// amplification.
-	w.maxArena = 16*len(src) + 64<<10
+	w.maxArena = 8*len(src) + 64<<10
 	w.arena = w.arena[:0]
 	w.cur = w.cur[:0]
 	w.stack = w.stack[:0]
@@ -213,7 +224,12 @@ func (w *jsonWalk) object(depth int) error {
 		if w.cur, err = w.stringInto(w.cur); err != nil {
 			return err
 		}
-		w.stack = append(w.stack, jwFrame{start: int32(start), end: int32(len(w.cur)), index: -1})
+		end := len(w.cur)
+		if end == start {
+			// An empty key: the path names it, the key stays "".
+			w.cur = append(w.cur, jsonEmptyKey...)
+		}
+		w.stack = append(w.stack, jwFrame{start: int32(start), end: int32(end), index: -1})
 		w.skipWS()
 		if w.pos >= len(w.src) || w.src[w.pos] != ':' {
 			return w.syntax("expected ':'")
@@ -343,38 +359,35 @@ func (w *jsonWalk) number() error {
 // no escapes and valid UTF-8, else unescaped into the arena.
 func (w *jsonWalk) stringLeaf() error {
 	s := w.src
-	i := w.pos + 1
-	for i < len(s) {
-		c := s[i]
-		if c == '"' {
-			start := w.pos + 1
-			w.pos = i + 1
-			return w.emit(KindString, start, i, false)
+	start := w.pos + 1
+	if q := strings.IndexByte(s[start:], '"'); q >= 0 {
+		end := start + q
+		plain, ascii := true, true
+		for i := start; i < end; i++ {
+			c := s[i]
+			if c == '\\' || c < 0x20 {
+				plain = false
+				break
+			}
+			if c >= utf8.RuneSelf {
+				ascii = false
+			}
 		}
-		if c == '\\' || c < 0x20 {
-			break
+		if plain && (ascii || utf8.ValidString(s[start:end])) {
+			w.pos = end + 1
+			return w.emit(KindString, start, end, false)
 		}
-		if c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			break
-		}
-		i += size
 	}
 	// Slow path: unescape into the arena.
-	start := len(w.arena)
+	astart := len(w.arena)
 	var err error
 	if w.arena, err = w.stringInto(w.arena); err != nil {
 		return err
 	}
-	end := len(w.arena)
 	if len(w.arena) > w.maxArena {
 		return errJSONTooLarge
 	}
-	return w.emit(KindString, start, end, true)
+	return w.emit(KindString, astart, len(w.arena), true)
 }
 
 // stringInto parses the string at w.pos (its opening quote) and appends its
@@ -508,6 +521,9 @@ func (w *jsonWalk) emit(k ValueKind, vstart, vend int, inArena bool) error {
 		} else {
 			l.seg[i] = jwSeg{start: int32(ps) + f.start, end: int32(ps) + f.end}
 		}
+	}
+	if len(w.leaves) >= jsonMaxLeaves {
+		return errJSONTooLarge
 	}
 	w.leaves = append(w.leaves, l)
 	return nil

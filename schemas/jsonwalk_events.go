@@ -189,7 +189,7 @@ func walkErr(tried Format, err error) error {
 	case errors.Is(err, errJSONTooDeep):
 		return decodeErr(tried, ReasonTooDeep, "json nesting beyond the depth limit")
 	case errors.Is(err, errJSONTooLarge):
-		return decodeErr(tried, ReasonTooLarge, "json paths expand beyond the size limit")
+		return decodeErr(tried, ReasonTooLarge, "json leaves or paths beyond the size limits")
 	case errors.As(err, &se):
 		return &DecodeError{Reason: ReasonSyntax, Tried: string(tried), Err: se}
 	}
