@@ -169,6 +169,9 @@ func decodeGtag(m *Message, o *DecodeOptions) ([]Event, error) {
 		nHits++
 		nParams += qCountParams(gtHitQuery(line))
 	}
+	if nHits == 0 { // not reachable from a trimmed message; kept as a guard
+		return nil, decodeErr(FormatGA4Gtag, ReasonNoEvents, "no hit lines")
+	}
 	if nHits > maxBatch {
 		return nil, decodeErr(FormatGA4Gtag, ReasonTooManyEvents, "%d hits, limit %d", nHits, maxBatch)
 	}
@@ -223,10 +226,11 @@ func decodeGtag(m *Message, o *DecodeOptions) ([]Event, error) {
 	return evs, nil
 }
 
-// gtNextLine returns the first line of s, trimmed, and the text after it.
+// gtNextLine returns the first line of s, trimmed of ASCII blanks and '\r'
+// (as the message itself is), and the text after it.
 func gtNextLine(s string) (line, rest string) {
 	line, rest, _ = strings.Cut(s, "\n")
-	return strings.TrimSpace(line), rest
+	return strings.Trim(line, " \t\r"), rest
 }
 
 // gtHitQuery returns the query of one hit line: a URL's query, or the line

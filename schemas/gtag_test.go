@@ -126,6 +126,7 @@ func TestGtagDecodeLimits(t *testing.T) {
 		{"over max batch", hits(6), DecodeOptions{MaxBatch: 5}, ReasonTooManyEvents, 0},
 		{"body lines only", "v=2&en=a\nv=2&en=b\n\nv=2&en=c", DecodeOptions{}, "", 3},
 		{"url line only", "https://region1.google-analytics.com/g/collect?v=2&en=a", DecodeOptions{}, "", 1},
+		{"url line then a non-ASCII blank", "https://x.example/g/collect?v=2&en=a\n\u00a0", DecodeOptions{}, "", 1},
 		{"url line then nothing", "https://x.example/g/collect?v=2&en=a\n\n  \n", DecodeOptions{}, "", 1},
 		{"shared expansion", "/g/collect?" + strings.Repeat("a=1&", 100) + "v=2\n" + strings.Repeat("en=x\n", 10), DecodeOptions{MaxBatch: 10}, ReasonTooManyEvents, 0},
 		{"too large", "v=2&en=" + strings.Repeat("x", 100), DecodeOptions{MaxBytes: 64}, ReasonTooLarge, 0},
