@@ -123,7 +123,7 @@ func (d *Detector) Severity(entity string) schemas.Severity {
 
 // Scan judges one leaf and returns what it found (nil when clean).
 func (d *Detector) Scan(path, key, value string, ctx Context) []Detection {
-	hits := d.scanLeaf(nil, path, key, value, ctx)
+	hits := d.scanLeaf(nil, path, key, value, ctx, d.policy(ctx.Destination))
 	if len(hits) == 0 {
 		return nil
 	}
@@ -141,27 +141,28 @@ func (d *Detector) Scan(path, key, value string, ctx Context) []Detection {
 func (d *Detector) Check(ev *schemas.Event, fp *processors.Fingerprinter, out []schemas.Finding) []schemas.Finding {
 	var hits []hit
 	ctx := Context{Destination: ev.Destination, Format: ev.Format}
+	pol := d.policy(ev.Destination)
 	ctx.Section = SectionUserData
 	for i := range ev.UserData {
 		f := &ev.UserData[i]
-		hits = d.scanLeaf(hits, f.Path, f.Key, f.Value, ctx)
+		hits = d.scanLeaf(hits, f.Path, f.Key, f.Value, ctx, pol)
 	}
 	ctx.Section = SectionParams
 	for i := range ev.Params {
 		f := &ev.Params[i]
-		hits = d.scanLeaf(hits, f.Path, f.Key, f.Value, ctx)
+		hits = d.scanLeaf(hits, f.Path, f.Key, f.Value, ctx, pol)
 	}
 	ctx.Section = SectionOther
 	for i := range ev.Other {
 		f := &ev.Other[i]
-		hits = d.scanLeaf(hits, f.Path, f.Key, f.Value, ctx)
+		hits = d.scanLeaf(hits, f.Path, f.Key, f.Value, ctx, pol)
 	}
 	ctx.Section = SectionURL
 	if ev.URL != "" && !hasPath(ev, ev.URLPath) {
-		hits = d.scanLeaf(hits, orDefault(ev.URLPath, "url"), "url", ev.URL, ctx)
+		hits = d.scanLeaf(hits, orDefault(ev.URLPath, "url"), "url", ev.URL, ctx, pol)
 	}
 	if ev.Referrer != "" && !hasPath(ev, ev.ReferrerPath) {
-		hits = d.scanLeaf(hits, orDefault(ev.ReferrerPath, "referrer"), "referrer", ev.Referrer, ctx)
+		hits = d.scanLeaf(hits, orDefault(ev.ReferrerPath, "referrer"), "referrer", ev.Referrer, ctx, pol)
 	}
 	side := schemas.FindingServer
 	if ev.Side == schemas.SideClient {
@@ -251,16 +252,19 @@ func (l loc) child(sep, key string) loc {
 	return loc{base: l.String(), sep: sep, key: key}
 }
 
-func (d *Detector) scanLeaf(hits []hit, path, key, value string, ctx Context) []hit {
+func (d *Detector) policy(dest schemas.Destination) IPPolicy {
+	if p, ok := d.ipPolicy[dest]; ok {
+		return p
+	}
+	return d.cfg.DefaultIPPolicy
+}
+
+func (d *Detector) scanLeaf(hits []hit, path, key, value string, ctx Context, pol IPPolicy) []hit {
 	if value == "" {
 		return hits
 	}
 	kc := d.keys.classify(key)
 	s := scanner{d: d, ctx: ctx, mask: d.enabled, budget: d.cfg.MaxCandidates, hits: hits, first: len(hits)}
-	pol, ok := d.ipPolicy[ctx.Destination]
-	if !ok {
-		pol = d.cfg.DefaultIPPolicy
-	}
 	switch pol {
 	case IPOff:
 		s.mask &^= mIP
