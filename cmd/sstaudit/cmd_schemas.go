@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/sstaudit/sstaudit/schemas"
 )
 
-// runSchemas is the body of `sstaudit schemas`.
-//
-// It waits for schemas.Describe (schemas/describe.go), which prints the
-// embedded Avro schemas and their fingerprints.
-func runSchemas(ctx context.Context, env *Env, cfg SchemasConfig) error {
-	return fmt.Errorf("schemas: %w", errNotAvailable)
+// runSchemas is the body of `sstaudit schemas`: it prints every embedded Avro
+// schema with its version, sstaudit-schema header value and CRC-64-AVRO
+// fingerprint (schemas.Describe).
+func runSchemas(_ context.Context, env *Env, _ SchemasConfig) error {
+	if err := schemas.Describe(env.Stdout); err != nil {
+		return fmt.Errorf("schemas: %w", err)
+	}
+	return nil
 }

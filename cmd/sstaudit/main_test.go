@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sstaudit/sstaudit/schemas"
 )
 
 // invoke runs the dispatcher with a fake environment and buffers.
@@ -117,6 +119,27 @@ func TestCommandsNotAvailableYet(t *testing.T) {
 				t.Errorf("err = %q, want %q", err, want)
 			}
 		})
+	}
+}
+
+// schemas prints what schemas.Describe prints, and exits 0.
+func TestSchemasCommand(t *testing.T) {
+	t.Parallel()
+	out, _, err := invoke(t, nil, "schemas")
+	if err != nil {
+		t.Fatalf("schemas: %v", err)
+	}
+	var want bytes.Buffer
+	if err := schemas.Describe(&want); err != nil {
+		t.Fatal(err)
+	}
+	if want.Len() == 0 || out != want.String() {
+		t.Errorf("schemas printed %d bytes, want the %d bytes of schemas.Describe", len(out), want.Len())
+	}
+	for _, name := range []string{"AuditRecord", "WindowMetrics", "fingerprint"} {
+		if !strings.Contains(out, name) {
+			t.Errorf("schemas output lacks %q", name)
+		}
 	}
 }
 
