@@ -94,8 +94,11 @@ func capiEventClass(w *jsonWalk, l *jwLeaf, base int) uint8 {
 		return clsUser
 	case "custom_data":
 		return clsParam
-	case "event_name", "event_time", "event_id", "action_source", "event_source_url", "referrer_url",
-		"test_event_code", "partner_agent":
+	case "event_source_url", "referrer_url":
+		if direct && isScalar(l) {
+			return clsMapped | clsURL
+		}
+	case "event_name", "event_time", "event_id", "action_source", "test_event_code", "partner_agent":
 		if direct && isScalar(l) {
 			return clsMapped
 		}

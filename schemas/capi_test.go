@@ -65,7 +65,7 @@ func TestDecodeCAPIFields(t *testing.T) {
 	if len(e.UserData) != 10 || e.UserData[0].Path != "data[0].user_data.em[0]" || e.UserData[0].Key != "em" {
 		t.Errorf("user data %d: %+v", len(e.UserData), e.UserData[0])
 	}
-	if len(e.Params) != 10 || len(e.Other) != 0 {
+	if len(e.Params) != 10 || len(e.Other) != 1 || e.Other[0].Path != "data[0].event_source_url?fbclid" {
 		t.Errorf("%d params, %d other", len(e.Params), len(e.Other))
 	}
 	if e.JoinKey != "ORD-77120" || e.JoinKeySource != "event_id" {
@@ -84,8 +84,9 @@ func TestDecodeCAPIAllocs(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	// The input string, the arena string, the events and the field block.
-	if n > 4 {
-		t.Errorf("Decode of a 1 KB CAPI event allocates %v times, want ≤ 4", n)
+	// The input string, the arena string, the events, the field block and
+	// the URL query fields' string.
+	if n > 5 {
+		t.Errorf("Decode of a 1 KB CAPI event allocates %v times, want ≤ 5", n)
 	}
 }

@@ -73,9 +73,11 @@ type jwLeaf struct {
 	depth      uint16 // number of path segments
 	seg        [jsonSegs]jwSeg
 
-	// Scratch for decoders: where the leaf goes.
-	ev  int32
-	cls uint8
+	// Scratch for decoders: where the leaf goes, and how many URL query
+	// fields it yields.
+	ev   int32
+	cls  uint8
+	nurl uint16
 }
 
 // jwFrame is one level of the current path.
@@ -97,6 +99,9 @@ type jsonWalk struct {
 	leaves []jwLeaf
 	counts [][3]int32 // per-event field counts (assemble)
 
+	uarena  []byte       // URL query fields (assemble)
+	ufields []jwURLField // their offsets in uarena
+
 	as      string // the arena as a string, set when walk succeeds
 	badUTF8 int    // invalid UTF-8 sequences replaced by U+FFFD
 }
@@ -117,7 +122,8 @@ func getJSONWalk() *jsonWalk {
 }
 
 func (w *jsonWalk) release() {
-	if cap(w.leaves) > jsonPoolMaxLeaves || cap(w.arena) > jsonPoolMaxArena || cap(w.cur) > jsonPoolMaxArena {
+	if cap(w.leaves) > jsonPoolMaxLeaves || cap(w.arena) > jsonPoolMaxArena || cap(w.cur) > jsonPoolMaxArena ||
+		cap(w.uarena) > jsonPoolMaxArena || cap(w.ufields) > jsonPoolMaxLeaves {
 		return
 	}
 	w.src, w.as = "", ""

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Shared machinery of the JSON decoders (meta.capi, ga4.mp, sgtm.event): each
@@ -23,7 +24,20 @@ const (
 	clsShared              // request-level user data every event carries (MP user_data)
 
 	clsTap uint8 = 0x80 // flag: store the leaf and also pass it to the apply func
+	clsURL uint8 = 0x40 // flag: a page URL; its query parameters also go to Other as PATH?name
+
+	clsFlags = clsTap | clsURL
 )
+
+// jwMaxURLParams bounds the query parameters taken from one URL; the URL
+// itself is still scanned whole.
+const jwMaxURLParams = 256
+
+// jwURLField locates one URL query parameter field in the walker's URL
+// arena: its path (LEAFPATH?name), key (name) and value.
+type jwURLField struct {
+	path, key, val [2]int32
+}
 
 // jwEventAll marks a request-level leaf: mapped ones apply to every event,
 // other ones go to the first event's Other (once, not once per event).
@@ -42,9 +56,16 @@ func (w *jsonWalk) assemble(n int, f Format, apply jwApply) []Event {
 	}
 	w.counts = counts
 	total, shared := 0, 0
+	w.uarena, w.ufields = w.uarena[:0], w.ufields[:0]
 	for i := range w.leaves {
 		l := &w.leaves[i]
-		switch l.cls &^ clsTap {
+		if l.cls&clsURL != 0 && l.kind == KindString {
+			n := w.urlFields(l)
+			ev := max(l.ev, 0)
+			counts[ev][clsOther] += int32(n)
+			total += n
+		}
+		switch l.cls &^ clsFlags {
 		case clsMapped:
 			continue
 		case clsShared:
@@ -56,7 +77,7 @@ func (w *jsonWalk) assemble(n int, f Format, apply jwApply) []Event {
 		if ev == jwEventAll {
 			ev = 0
 		}
-		counts[ev][l.cls&^clsTap]++
+		counts[ev][l.cls&^clsFlags]++
 		total++
 	}
 
@@ -79,8 +100,21 @@ func (w *jsonWalk) assemble(n int, f Format, apply jwApply) []Event {
 		e.Params = fields[off : off : off+int(c[clsParam])]
 		off += int(c[clsParam])
 	}
+	ustr := string(w.uarena) // "" without an allocation when no URL has a query
+	uf := w.ufields
 	for i := range w.leaves {
 		l := &w.leaves[i]
+		if l.cls&clsURL != 0 && l.kind == KindString {
+			e := &evs[max(l.ev, 0)]
+			for _, f := range uf[:l.nurl] {
+				e.Other = append(e.Other, Field{
+					Path:  ustr[f.path[0]:f.path[1]],
+					Key:   ustr[f.key[0]:f.key[1]],
+					Value: ustr[f.val[0]:f.val[1]],
+				})
+			}
+			uf = uf[l.nurl:]
+		}
 		if l.cls&clsTap != 0 {
 			if l.ev == jwEventAll {
 				for k := range evs {
@@ -90,7 +124,7 @@ func (w *jsonWalk) assemble(n int, f Format, apply jwApply) []Event {
 				apply(&evs[l.ev], w, l)
 			}
 		}
-		switch l.cls &^ clsTap {
+		switch l.cls &^ clsFlags {
 		case clsMapped:
 			if l.ev == jwEventAll {
 				for k := range evs {
@@ -109,7 +143,7 @@ func (w *jsonWalk) assemble(n int, f Format, apply jwApply) []Event {
 			ev = 0
 		}
 		e := &evs[ev]
-		switch l.cls &^ clsTap {
+		switch l.cls &^ clsFlags {
 		case clsUser:
 			e.UserData = append(e.UserData, w.field(l))
 		case clsParam:
@@ -285,4 +319,93 @@ func setOnce(dst *string, v string) {
 	if *dst == "" {
 		*dst = v
 	}
+}
+
+// urlFields splits the query of the URL leaf l into fields in the URL arena
+// (names and values percent-decoded, "+" as space) and returns how many.
+func (w *jsonWalk) urlFields(l *jwLeaf) int {
+	l.nurl = 0
+	u := w.value(l)
+	q := strings.IndexByte(u, '?')
+	if q < 0 {
+		return 0
+	}
+	query := u[q+1:]
+	if h := strings.IndexByte(query, '#'); h >= 0 {
+		query = query[:h]
+	}
+	path := w.path(l)
+	n := 0
+	for query != "" && n < jwMaxURLParams {
+		var kv string
+		kv, query, _ = strings.Cut(query, "&")
+		if kv == "" {
+			continue
+		}
+		name, val, _ := strings.Cut(kv, "=")
+		var f jwURLField
+		a := w.uarena
+		f.path[0] = int32(len(a))
+		a = append(a, path...)
+		a = append(a, '?')
+		f.key[0] = int32(len(a))
+		a = appendUnescaped(a, name)
+		f.key[1] = int32(len(a))
+		if f.key[0] == f.key[1] {
+			a = append(a, jsonEmptyKey...)
+		}
+		f.path[1] = int32(len(a))
+		f.val[0] = int32(len(a))
+		a = appendUnescaped(a, val)
+		f.val[1] = int32(len(a))
+		w.uarena = a
+		w.ufields = append(w.ufields, f)
+		n++
+	}
+	l.nurl = uint16(n)
+	return n
+}
+
+// appendUnescaped appends s percent-decoded ("+" as space; a malformed
+// escape is kept as sent), with invalid UTF-8 replaced by U+FFFD.
+func appendUnescaped(dst []byte, s string) []byte {
+	start := len(dst)
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		dst = append(dst, s...)
+	} else {
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case c == '+':
+				dst = append(dst, ' ')
+			case c == '%' && i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2]):
+				dst = append(dst, hexVal(s[i+1])<<4|hexVal(s[i+2]))
+				i += 2
+			default:
+				dst = append(dst, c)
+			}
+		}
+	}
+	if utf8.Valid(dst[start:]) {
+		return dst
+	}
+	bad := string(dst[start:]) // rare: only for invalid UTF-8
+	dst = dst[:start]
+	for _, r := range bad {
+		dst = utf8.AppendRune(dst, r) // range yields U+FFFD for invalid bytes
+	}
+	return dst
+}
+
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }

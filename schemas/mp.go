@@ -79,8 +79,9 @@ func mpEventClass(w *jsonWalk, l *jwLeaf) uint8 {
 		// their own are also read into it.
 		if l.depth == 4 && isScalar(l) {
 			switch w.segKey(l, 3) {
-			case "event_id", "page_location", "page_referrer", "gclid", "gbraid", "wbraid", "fbclid",
-				"user_id", "client_id":
+			case "page_location", "page_referrer":
+				return clsParam | clsTap | clsURL
+			case "event_id", "gclid", "gbraid", "wbraid", "fbclid", "user_id", "client_id":
 				return clsParam | clsTap
 			}
 		}

@@ -41,7 +41,12 @@ func sgtmClass(w *jsonWalk, l *jwLeaf) uint8 {
 	switch k {
 	case "user_data":
 		return clsUser
-	case "event_name", "client_id", "user_id", "timestamp", "event_id", "page_location", "page_referrer",
+	case "page_location", "page_referrer":
+		if direct {
+			return clsMapped | clsURL
+		}
+		return clsOther
+	case "event_name", "client_id", "user_id", "timestamp", "event_id",
 		"ip_override", "user_agent", "x-ga-gcs", "x-ga-gcd", "x-ga-npa", "x-ga-dma", "x-ga-measurement_id":
 		if direct {
 			return clsMapped
