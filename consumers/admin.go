@@ -39,8 +39,19 @@ type admin struct {
 	client *kafka.Client
 }
 
+// newAdmin returns an admin with its own transport: kafka-go's shared
+// DefaultTransport caches cluster metadata for seconds, long enough to
+// report a topic created a moment ago as missing.
 func newAdmin(brokers []string, timeout time.Duration) *admin {
-	return &admin{client: &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: timeout}}
+	return &admin{client: newClient(brokers, timeout)}
+}
+
+func newClient(brokers []string, timeout time.Duration) *kafka.Client {
+	return &kafka.Client{
+		Addr:      kafka.TCP(brokers...),
+		Timeout:   timeout,
+		Transport: &kafka.Transport{MetadataTTL: 250 * time.Millisecond, IdleTimeout: 30 * time.Second},
+	}
 }
 
 // partitions returns the partition count of each topic; a missing topic

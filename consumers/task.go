@@ -267,8 +267,7 @@ func (p *Pipeline) partitionEnds(ctx context.Context, topics [2]string, part int
 	for _, topic := range topics {
 		req.Topics[topic] = []kafka.OffsetRequest{kafka.FirstOffsetOf(part), kafka.LastOffsetOf(part)}
 	}
-	cl := &kafka.Client{Addr: kafka.TCP(p.cfg.Brokers...), Timeout: 10 * time.Second}
-	resp, err := cl.ListOffsets(ctx, req)
+	resp, err := newClient(p.cfg.Brokers, 10*time.Second).ListOffsets(ctx, req)
 	if err != nil {
 		return out, err
 	}
