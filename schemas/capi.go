@@ -21,28 +21,32 @@ func decodeCAPIWalked(w *jsonWalk, o *DecodeOptions, tried Format) ([]Event, err
 	if !w.topIsObject() {
 		return nil, decodeErr(tried, ReasonSchema, "body is not a json object")
 	}
-	n, batched, why := w.batch("data")
-	if why != "" {
-		return nil, decodeErr(tried, ReasonSchema, "%s", why)
+	batched, isArray := w.topKey("data")
+	if batched && !isArray {
+		return nil, decodeErr(tried, ReasonSchema, "data is not an array")
 	}
+	n := 0
 	if !batched {
 		if len(w.leaves) == 1 && w.leaves[0].depth == 0 { // {}
 			return nil, decodeErr(tried, ReasonNoEvents, "empty body")
 		}
 		n = 1
 	}
-	if n == 0 {
-		return nil, decodeErr(tried, ReasonNoEvents, "data holds no events")
-	}
-	if n > o.MaxBatch {
-		return nil, decodeErr(tried, ReasonTooManyEvents, "%d events, limit %d", n, o.MaxBatch)
-	}
 	for i := range w.leaves {
 		l := &w.leaves[i]
 		top := w.segKey(l, 0)
 		switch {
 		case batched && top == "data":
-			l.ev = int32(w.segIndex(l, 1))
+			idx, why := w.batchElem(l, "data")
+			if why != "" {
+				return nil, decodeErr(tried, ReasonSchema, "%s", why)
+			}
+			if idx < 0 { // the leaf of data: []
+				l.ev, l.cls = jwEventAll, clsOther
+				continue
+			}
+			n = max(n, idx+1)
+			l.ev = int32(idx)
 			l.cls = capiEventClass(w, l, 2)
 		case top == "test_event_code" || top == "partner_agent":
 			l.ev = jwEventAll
@@ -56,6 +60,12 @@ func decodeCAPIWalked(w *jsonWalk, o *DecodeOptions, tried Format) ([]Event, err
 			l.ev = 0
 			l.cls = capiEventClass(w, l, 0)
 		}
+	}
+	if n == 0 {
+		return nil, decodeErr(tried, ReasonNoEvents, "data holds no events")
+	}
+	if n > o.MaxBatch {
+		return nil, decodeErr(tried, ReasonTooManyEvents, "%d events, limit %d", n, o.MaxBatch)
 	}
 	evs := w.assemble(n, FormatMetaCAPI, capiApply)
 	for i := range evs {

@@ -198,20 +198,14 @@ type jsonShape struct {
 	ev, pixelOther                  bool
 }
 
-// detectJSON picks the format of a walked JSON value, or "".
+// detectJSON picks the format of a walked JSON value, or "". It looks at
+// the keys of the top-level object only (for a top-level array: of its
+// objects, which only canonical events may be).
 func detectJSON(w *jsonWalk) Format {
 	var s jsonShape
-	base := 0
-	arrayTop := len(w.leaves) > 0 && w.segIndex(&w.leaves[0], 0) >= 0
-	if arrayTop {
-		// A top-level array: only canonical events come batched this way;
-		// look at the keys of its elements.
-		base = 1
-	}
-	for i := range w.leaves {
-		l := &w.leaves[i]
-		k := w.segKey(l, base)
-		switch k {
+	for _, tk := range w.topKeys {
+		k := w.topKeyBuf[tk.start:tk.end]
+		switch string(k) {
 		case "side":
 			s.side = true
 		case "format":
@@ -222,9 +216,7 @@ func detectJSON(w *jsonWalk) Format {
 			// Field names only the canonical event (tracking_event.avsc) has.
 			s.canonicalKey = true
 		case "data":
-			if (int(l.depth) == base+1 && l.kind == KindEmptyArray) || w.segIndex(l, base+1) >= 0 {
-				s.dataArray = true
-			}
+			s.dataArray = s.dataArray || tk.first == '['
 		case "event_name":
 			s.eventName = true
 		case "event_time":
@@ -247,9 +239,9 @@ func detectJSON(w *jsonWalk) Format {
 			s.pixelOther = true
 		default:
 			switch {
-			case strings.HasPrefix(k, "x-ga-"):
+			case bytes.HasPrefix(k, []byte("x-ga-")):
 				s.xga = true
-			case strings.HasPrefix(k, "ud[") || strings.HasPrefix(k, "cd["):
+			case bytes.HasPrefix(k, []byte("ud[")) || bytes.HasPrefix(k, []byte("cd[")):
 				s.pixelOther = true
 			}
 		}
@@ -257,7 +249,7 @@ func detectJSON(w *jsonWalk) Format {
 	switch {
 	case s.side && s.format || s.canonicalKey:
 		return FormatCanonical
-	case arrayTop:
+	case w.topArray:
 		return ""
 	case s.dataArray:
 		return FormatMetaCAPI

@@ -2,8 +2,8 @@ package schemas
 
 import (
 	"errors"
+	"math/bits"
 	"strconv"
-	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -58,9 +58,16 @@ func (e *jsonSyntaxError) Error() string {
 	return "json: " + e.Msg + " at offset " + strconv.Itoa(e.Off)
 }
 
-// jwSeg is one path segment of a leaf: a key (arena offsets) or an index.
+// jwSeg is one path segment of a leaf: a key or an array index.
 type jwSeg struct {
-	start, end int32 // key: arena offsets; index: start = -1, end = the index
+	start, end int32 // key: offsets within the leaf's path; index: start = -1, end = the index
+}
+
+// jwTopKey is a key of the top-level object (or of an object in the
+// top-level array): its text in topKeyBuf and the first byte of its value.
+type jwTopKey struct {
+	start, end int32
+	first      byte
 }
 
 // jwLeaf is the record of one leaf. Offsets point into the arena (path,
@@ -80,12 +87,6 @@ type jwLeaf struct {
 	nurl uint16
 }
 
-// jwFrame is one level of the current path.
-type jwFrame struct {
-	start, end int32 // the segment's bytes in cur (for keys, without the '.')
-	index      int32 // -1 for a key
-}
-
 // jsonWalk is the walker and, after walk returns, its result.
 type jsonWalk struct {
 	src      string
@@ -95,9 +96,14 @@ type jsonWalk struct {
 
 	arena  []byte
 	cur    []byte
-	stack  []jwFrame
+	segs   []jwSeg    // the current path's segments (offsets within cur)
+	keys   [][2]int32 // per segment: the nearest enclosing key (offsets within cur)
 	leaves []jwLeaf
 	counts [][3]int32 // per-event field counts (assemble)
+
+	topArray  bool       // the top-level value is an array
+	topKeys   []jwTopKey // keys of the top-level object(s), for detection
+	topKeyBuf []byte     // their text
 
 	uarena  []byte       // URL query fields (assemble)
 	ufields []jwURLField // their offsets in uarena
@@ -123,7 +129,8 @@ func getJSONWalk() *jsonWalk {
 
 func (w *jsonWalk) release() {
 	if cap(w.leaves) > jsonPoolMaxLeaves || cap(w.arena) > jsonPoolMaxArena || cap(w.cur) > jsonPoolMaxArena ||
-		cap(w.uarena) > jsonPoolMaxArena || cap(w.ufields) > jsonPoolMaxLeaves {
+		cap(w.uarena) > jsonPoolMaxArena || cap(w.ufields) > jsonPoolMaxLeaves ||
+		cap(w.topKeys) > jsonPoolMaxLeaves || cap(w.topKeyBuf) > jsonPoolMaxArena {
 		return
 	}
 	w.src, w.as = "", ""
@@ -142,7 +149,11 @@ func (w *jsonWalk) walk(src string, maxDepth int) error {
 	w.maxArena = 8*len(src) + 64<<10
 	w.arena = w.arena[:0]
 	w.cur = w.cur[:0]
-	w.stack = w.stack[:0]
+	w.segs = w.segs[:0]
+	w.keys = w.keys[:0]
+	w.topKeys = w.topKeys[:0]
+	w.topKeyBuf = w.topKeyBuf[:0]
+	w.topArray = false
 	w.leaves = w.leaves[:0]
 	w.as = ""
 	w.badUTF8 = 0
@@ -154,6 +165,7 @@ func (w *jsonWalk) walk(src string, maxDepth int) error {
 	}
 
 	w.skipWS()
+	w.topArray = w.pos < len(w.src) && w.src[w.pos] == '['
 	if err := w.parseValue(0); err != nil {
 		return err
 	}
@@ -235,17 +247,29 @@ func (w *jsonWalk) object(depth int) error {
 			// An empty key: the path names it, the key stays "".
 			w.cur = append(w.cur, jsonEmptyKey...)
 		}
-		w.stack = append(w.stack, jwFrame{start: int32(start), end: int32(end), index: -1})
+		w.segs = append(w.segs, jwSeg{start: int32(start), end: int32(end)})
+		w.keys = append(w.keys, [2]int32{int32(start), int32(end)})
 		w.skipWS()
 		if w.pos >= len(w.src) || w.src[w.pos] != ':' {
 			return w.syntax("expected ':'")
 		}
 		w.pos++
 		w.skipWS()
+		if depth == 1 || depth == 2 && w.topArray {
+			// The keys of the top-level object (or of the top-level
+			// array's objects), for format detection.
+			k := jwTopKey{start: int32(len(w.topKeyBuf)), end: int32(len(w.topKeyBuf) + end - start)}
+			if w.pos < len(w.src) {
+				k.first = w.src[w.pos]
+			}
+			w.topKeyBuf = append(w.topKeyBuf, w.cur[start:end]...)
+			w.topKeys = append(w.topKeys, k)
+		}
 		if err := w.parseValue(depth); err != nil {
 			return err
 		}
-		w.stack = w.stack[:len(w.stack)-1]
+		w.segs = w.segs[:len(w.segs)-1]
+		w.keys = w.keys[:len(w.keys)-1]
 		w.cur = w.cur[:mark]
 		w.skipWS()
 		if w.pos >= len(w.src) {
@@ -275,16 +299,23 @@ func (w *jsonWalk) array(depth int) error {
 		return w.emit(KindEmptyArray, 0, 0, false)
 	}
 	mark := len(w.cur)
+	// An element's key is the array's own key.
+	var key [2]int32
+	if n := len(w.keys); n > 0 {
+		key = w.keys[n-1]
+	}
 	for i := 0; ; i++ {
 		w.cur = w.cur[:mark]
 		w.cur = append(w.cur, '[')
 		w.cur = strconv.AppendInt(w.cur, int64(i), 10)
 		w.cur = append(w.cur, ']')
-		w.stack = append(w.stack, jwFrame{start: int32(mark), end: int32(len(w.cur)), index: int32(i)})
+		w.segs = append(w.segs, jwSeg{start: -1, end: int32(i)})
+		w.keys = append(w.keys, key)
 		if err := w.parseValue(depth); err != nil {
 			return err
 		}
-		w.stack = w.stack[:len(w.stack)-1]
+		w.segs = w.segs[:len(w.segs)-1]
+		w.keys = w.keys[:len(w.keys)-1]
 		w.skipWS()
 		if w.pos >= len(w.src) {
 			return w.syntax("unexpected end of input in array")
@@ -366,23 +397,24 @@ func (w *jsonWalk) number() error {
 func (w *jsonWalk) stringLeaf() error {
 	s := w.src
 	start := w.pos + 1
-	if q := strings.IndexByte(s[start:], '"'); q >= 0 {
-		end := start + q
-		plain, ascii := true, true
-		for i := start; i < end; i++ {
-			c := s[i]
-			if c == '\\' || c < 0x20 {
-				plain = false
-				break
-			}
-			if c >= utf8.RuneSelf {
-				ascii = false
-			}
+	for i := start; ; {
+		i = plainRun(s, i)
+		if i >= len(s) {
+			break
 		}
-		if plain && (ascii || utf8.ValidString(s[start:end])) {
-			w.pos = end + 1
-			return w.emit(KindString, start, end, false)
+		c := s[i]
+		if c == '"' {
+			w.pos = i + 1
+			return w.emit(KindString, start, i, false)
 		}
+		if c < utf8.RuneSelf {
+			break // an escape or a control character
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		i += size
 	}
 	// Slow path: unescape into the arena.
 	astart := len(w.arena)
@@ -396,6 +428,35 @@ func (w *jsonWalk) stringLeaf() error {
 	return w.emit(KindString, astart, len(w.arena), true)
 }
 
+// plainRun returns the index of the first byte at or after i that is a
+// quote, a backslash, a control character or not ASCII (len(s) if none),
+// testing eight bytes at a time.
+func plainRun(s string, i int) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for ; i+8 <= len(s); i += 8 {
+		b := s[i : i+8]
+		x := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		// A byte's high bit ends up set when it is < 0x20, '"' or '\\' (the
+		// subtraction borrows) or ≥ 0x80 (x itself). A borrow only spreads
+		// upwards from a byte that is itself flagged, so the lowest flag
+		// marks the first such byte.
+		t := (x - 0x20*ones) | ((x ^ '"'*ones) - ones) | ((x ^ '\\'*ones) - ones) | x
+		if m := t & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return i
+}
+
 // stringInto parses the string at w.pos (its opening quote) and appends its
 // unescaped, UTF-8-valid content to dst.
 func (w *jsonWalk) stringInto(dst []byte) ([]byte, error) {
@@ -403,10 +464,7 @@ func (w *jsonWalk) stringInto(dst []byte) ([]byte, error) {
 	i := w.pos + 1
 	for {
 		// Copy the run of plain bytes.
-		j := i
-		for j < len(s) && s[j] != '"' && s[j] != '\\' && s[j] >= 0x20 && s[j] < utf8.RuneSelf {
-			j++
-		}
+		j := plainRun(s, i)
 		dst = append(dst, s[i:j]...)
 		i = j
 		if i >= len(s) {
@@ -501,37 +559,33 @@ func hex4(s string, i int) (rune, bool) {
 
 // emit records a leaf at the current path.
 func (w *jsonWalk) emit(k ValueKind, vstart, vend int, inArena bool) error {
-	ps := len(w.arena)
+	if len(w.leaves) >= jsonMaxLeaves {
+		return errJSONTooLarge
+	}
+	ps := int32(len(w.arena))
 	w.arena = append(w.arena, w.cur...)
 	if len(w.arena) > w.maxArena {
 		return errJSONTooLarge
 	}
-	l := jwLeaf{
-		path:       [2]int32{int32(ps), int32(len(w.arena))},
-		val:        [2]int32{int32(vstart), int32(vend)},
-		valInArena: inArena,
-		kind:       k,
-		depth:      uint16(min(len(w.stack), 1<<16-1)),
+	n := len(w.leaves)
+	if n < cap(w.leaves) {
+		w.leaves = w.leaves[:n+1]
+	} else {
+		w.leaves = append(w.leaves, jwLeaf{})
 	}
-	// The key is the nearest enclosing object key.
-	for i := len(w.stack) - 1; i >= 0; i-- {
-		if f := w.stack[i]; f.index < 0 {
-			l.key = [2]int32{int32(ps) + f.start, int32(ps) + f.end}
-			break
-		}
+	l := &w.leaves[n]
+	l.path = [2]int32{ps, int32(len(w.arena))}
+	l.val = [2]int32{int32(vstart), int32(vend)}
+	l.valInArena = inArena
+	l.kind = k
+	l.depth = uint16(min(len(w.segs), 1<<16-1))
+	l.key = [2]int32{ps, ps}
+	if d := len(w.keys); d > 0 {
+		l.key = [2]int32{ps + w.keys[d-1][0], ps + w.keys[d-1][1]}
 	}
-	for i := 0; i < jsonSegs && i < len(w.stack); i++ {
-		f := w.stack[i]
-		if f.index >= 0 {
-			l.seg[i] = jwSeg{start: -1, end: f.index}
-		} else {
-			l.seg[i] = jwSeg{start: int32(ps) + f.start, end: int32(ps) + f.end}
-		}
-	}
-	if len(w.leaves) >= jsonMaxLeaves {
-		return errJSONTooLarge
-	}
-	w.leaves = append(w.leaves, l)
+	c := copy(l.seg[:], w.segs)
+	clear(l.seg[c:])
+	l.ev, l.cls, l.nurl = 0, 0, 0
 	return nil
 }
 
@@ -553,7 +607,8 @@ func (w *jsonWalk) segKey(l *jwLeaf, i int) string {
 	if i >= int(l.depth) || i >= jsonSegs || l.seg[i].start < 0 {
 		return ""
 	}
-	return w.as[l.seg[i].start:l.seg[i].end]
+	p := l.path[0]
+	return w.as[p+l.seg[i].start : p+l.seg[i].end]
 }
 
 // segIndex returns the array index of path segment i, or -1.

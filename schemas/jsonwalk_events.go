@@ -170,32 +170,34 @@ func (w *jsonWalk) assemble(n int, f Format, apply jwApply) []Event {
 	return evs
 }
 
-// batch inspects the array at top-level key name (data, events): it
-// returns the number of elements, or a Reason when the array is not an
-// array of objects. Leaves under it get ev = their element index.
-func (w *jsonWalk) batch(name string) (n int, present bool, why string) {
-	for i := range w.leaves {
-		l := &w.leaves[i]
-		if w.segKey(l, 0) != name {
-			continue
-		}
-		present = true
-		switch {
-		case l.depth == 1:
-			if l.kind == KindEmptyArray {
-				continue
-			}
-			return 0, true, name + " is not an array"
-		case w.segIndex(l, 1) < 0:
-			return 0, true, name + " is not an array"
-		case l.depth == 2 && l.kind != KindEmptyObject:
-			return 0, true, name + " holds an element that is not an object"
-		}
-		if idx := w.segIndex(l, 1); idx+1 > n {
-			n = idx + 1
+// topKey reports whether the top-level object has the key name, and
+// whether (the first occurrence of) its value is an array.
+func (w *jsonWalk) topKey(name string) (present, array bool) {
+	if w.topArray {
+		return false, false
+	}
+	for _, tk := range w.topKeys {
+		if string(w.topKeyBuf[tk.start:tk.end]) == name {
+			return true, tk.first == '['
 		}
 	}
-	return n, present, ""
+	return false, false
+}
+
+// batchElem checks a leaf under the batch array (data, events) and returns
+// the index of its element, or -1 for the leaf of an empty array; why is
+// set when the array is not an array of objects.
+func (w *jsonWalk) batchElem(l *jwLeaf, name string) (idx int, why string) {
+	idx = w.segIndex(l, 1)
+	switch {
+	case l.depth == 1 && l.kind == KindEmptyArray:
+		return -1, ""
+	case idx < 0:
+		return -1, name + " is not an array"
+	case l.depth == 2 && l.kind != KindEmptyObject:
+		return -1, name + " holds an element that is not an object"
+	}
+	return idx, ""
 }
 
 // topIsObject reports whether the walked value is a JSON object (possibly
@@ -208,7 +210,7 @@ func (w *jsonWalk) topIsObject() bool {
 	if l.depth == 0 {
 		return l.kind == KindEmptyObject
 	}
-	return l.seg[0].start >= 0
+	return l.seg[0].start >= 0 // the first segment is a key
 }
 
 // isScalar reports whether a leaf holds a string, number or bool.

@@ -191,3 +191,24 @@ func BenchmarkJSONWalk(b *testing.B) {
 		w.release()
 	}
 }
+
+func TestJSONWalkPlainRun(t *testing.T) {
+	t.Parallel()
+	special := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 }
+	base := []byte("abcdefghijklmnopqrstuvwxyz0123456789")
+	for pos := range len(base) {
+		for _, c := range []byte{'"', '\\', 0, 0x1f, 0x7f, 0x80, 0xff, ' ', '!', '#', '[', ']', '~'} {
+			b := append([]byte(nil), base...)
+			b[pos] = c
+			want := len(b)
+			if special(c) {
+				want = pos
+			}
+			for from := 0; from <= pos; from += 3 {
+				if got := plainRun(string(b), from); got != want {
+					t.Fatalf("byte %#x at %d from %d: got %d, want %d", c, pos, from, got, want)
+				}
+			}
+		}
+	}
+}

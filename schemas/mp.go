@@ -18,21 +18,29 @@ func decodeMPWalked(w *jsonWalk, o *DecodeOptions, tried Format) ([]Event, error
 	if !w.topIsObject() {
 		return nil, decodeErr(tried, ReasonSchema, "body is not a json object")
 	}
-	n, present, why := w.batch("events")
+	present, isArray := w.topKey("events")
 	switch {
-	case why != "":
-		return nil, decodeErr(tried, ReasonSchema, "%s", why)
-	case !present || n == 0:
-		return nil, decodeErr(tried, ReasonNoEvents, "events holds no events")
-	case n > o.MaxBatch:
-		return nil, decodeErr(tried, ReasonTooManyEvents, "%d events, limit %d", n, o.MaxBatch)
+	case !present:
+		return nil, decodeErr(tried, ReasonNoEvents, "no events")
+	case !isArray:
+		return nil, decodeErr(tried, ReasonSchema, "events is not an array")
 	}
+	n := 0
 	for i := range w.leaves {
 		l := &w.leaves[i]
 		direct := l.depth == 1 && isScalar(l)
 		switch w.segKey(l, 0) {
 		case "events":
-			l.ev = int32(w.segIndex(l, 1))
+			idx, why := w.batchElem(l, "events")
+			if why != "" {
+				return nil, decodeErr(tried, ReasonSchema, "%s", why)
+			}
+			if idx < 0 { // the leaf of events: []
+				l.ev, l.cls = jwEventAll, clsOther
+				continue
+			}
+			n = max(n, idx+1)
+			l.ev = int32(idx)
 			l.cls = mpEventClass(w, l)
 			continue
 		case "user_data":
@@ -55,6 +63,12 @@ func decodeMPWalked(w *jsonWalk, o *DecodeOptions, tried Format) ([]Event, error
 			continue
 		}
 		l.ev, l.cls = jwEventAll, clsOther
+	}
+	switch {
+	case n == 0:
+		return nil, decodeErr(tried, ReasonNoEvents, "events holds no events")
+	case n > o.MaxBatch:
+		return nil, decodeErr(tried, ReasonTooManyEvents, "%d events, limit %d", n, o.MaxBatch)
 	}
 	evs := w.assemble(n, FormatGA4MP, mpApply)
 	for i := range evs {
