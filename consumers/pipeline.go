@@ -60,6 +60,13 @@ type Config struct {
 	GCInterval time.Duration
 
 	Logger *slog.Logger
+
+	// OnOutput, when set, is called with every join output once it is
+	// durable (written to Kafka and its state committed), from the task's
+	// goroutine: it must be quick and safe for concurrent use across tasks.
+	// Outputs are at-least-once here as on the topics: a replay after a
+	// crash repeats them with the same audit_id / window key.
+	OnOutput func(join.Output)
 }
 
 // NewDefaultConfig returns the defaults of SPEC §2, §4 and §9.

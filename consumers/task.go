@@ -53,7 +53,8 @@ type task struct {
 	lastCommit time.Time
 	lastGC     time.Time
 
-	out []kafka.Message
+	out     []kafka.Message
+	pending []join.Output // the join outputs behind out, for Config.OnOutput
 }
 
 func (p *Pipeline) storeDir(part int) string {
@@ -307,6 +308,7 @@ func (t *task) process(ctx context.Context, batch []input) error {
 	tx := t.store.Begin()
 	defer func() { tx.Discard() }()
 	t.out = t.out[:0]
+	t.pending = t.pending[:0]
 	applied := false
 	for _, in := range batch {
 		m := in.msg
@@ -435,6 +437,9 @@ func (t *task) emit(outs []join.Output) error {
 			return err
 		}
 		t.out = append(t.out, m)
+		if t.p.cfg.OnOutput != nil {
+			t.pending = append(t.pending, outs[i])
+		}
 	}
 	return nil
 }
@@ -479,6 +484,13 @@ func (t *task) flush(ctx context.Context, tx *state.Tx) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("consumers: commit state of partition %d: %w", t.partition, err)
+	}
+	if t.p.cfg.OnOutput != nil {
+		for _, o := range t.pending {
+			t.p.cfg.OnOutput(o)
+		}
+		clear(t.pending)
+		t.pending = t.pending[:0]
 	}
 	return nil
 }

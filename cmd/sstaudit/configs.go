@@ -292,8 +292,10 @@ func NewDefaultDemoConfig() DemoConfig {
 		Events: 10000,
 		Seed:   1,
 		HTTP:   "127.0.0.1:8080",
-		Join:   NewDefaultJoinConfig(),
-		Stream: NewDefaultStreamConfig(),
+		// Short windows, so the demo's groups and windows all close seconds
+		// after its traffic ends (its record times span demoSpan).
+		Join:   JoinConfig{MatchWindow: 5 * time.Second, Grace: time.Second, Alignment: 5 * time.Minute},
+		Stream: StreamConfig{MetricsWindow: 5 * time.Second, IdleAdvance: time.Second},
 		Log:    telemetry.NewDefaultLogConfig(),
 	}
 }
