@@ -49,7 +49,9 @@ func Decode(m Message, o DecodeOptions) ([]Event, error) {
 		return nil, &DecodeError{Reason: ReasonTooLarge, Tried: tried,
 			Err: errors.New("message exceeds the size limit")}
 	}
-	m.Value = trimValue(m.Value)
+	if !isAvroSOE(m.Value) { // binary Avro may well end in a whitespace byte
+		m.Value = trimValue(m.Value)
+	}
 	if len(m.Value) == 0 {
 		return nil, &DecodeError{Reason: ReasonEmpty, Tried: tried}
 	}
@@ -133,6 +135,10 @@ func retry(err error, tried string) error {
 	return err
 }
 
+// isAvroSOE reports whether v starts with the Avro single-object encoding
+// marker C3 01.
+func isAvroSOE(v []byte) bool { return len(v) >= 2 && v[0] == 0xC3 && v[1] == 0x01 }
+
 // trimValue strips a UTF-8 byte order mark and surrounding whitespace.
 func trimValue(v []byte) []byte {
 	if len(v) >= 3 && v[0] == 0xEF && v[1] == 0xBB && v[2] == 0xBF {
@@ -153,7 +159,7 @@ func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c =
 // non-empty) and decodes it (SPEC §3).
 func detectAndDecode(m *Message, o *DecodeOptions) ([]Event, error) {
 	v := m.Value
-	if len(v) >= 2 && v[0] == 0xC3 && v[1] == 0x01 { // Avro single-object encoding
+	if isAvroSOE(v) {
 		return decodeCanonical(m, o)
 	}
 	if v[0] == '{' || v[0] == '[' {

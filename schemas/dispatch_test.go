@@ -296,3 +296,26 @@ func TestDetectText(t *testing.T) {
 		t.Errorf("detectText allocates %v times", n)
 	}
 }
+
+// TestDecodeAvroNotTrimmed checks that binary Avro reaches the canonical
+// decoder byte for byte: its last bytes may be whitespace values.
+func TestDecodeAvroNotTrimmed(t *testing.T) {
+	t.Parallel()
+	in, err := os.ReadFile(filepath.Join("testdata", "decode", "sstaudit.event", "avro_capi_purchase.input"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tail := range []string{"", " ", "\n", "\t\r"} {
+		v := append(append([]byte(nil), in...), tail...)
+		o := DecodeOptions{}.withDefaults()
+		m := serverMessage(v, "")
+		want, wantErr := decodeCanonical(&m, &o)
+		for _, header := range []string{"", string(FormatCanonical)} {
+			got, err := Decode(serverMessage(v, header), DecodeOptions{})
+			if ReasonOf(err) != ReasonOf(wantErr) || len(got) != len(want) {
+				t.Errorf("tail %q header %q: %d events, %v; canonical decoder: %d events, %v",
+					tail, header, len(got), err, len(want), wantErr)
+			}
+		}
+	}
+}
