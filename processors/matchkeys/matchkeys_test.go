@@ -1,0 +1,296 @@
+package matchkeys
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sstaudit/sstaudit/processors"
+	"github.com/sstaudit/sstaudit/schemas"
+)
+
+const recordTime = int64(1772446500000)
+
+func decode(t testing.TB, side schemas.Side, payload string) []schemas.Event {
+	t.Helper()
+	evs, err := schemas.Decode(schemas.Message{
+		Value: []byte(payload), Side: side,
+		Source: schemas.Source{Topic: "tracking." + string(side), RecordTime: recordTime},
+	}, schemas.DecodeOptions{})
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	return evs
+}
+
+const (
+	hEm = "c380883a7f5bd30f9566377252d7a73542e94bed90a654681412c7a0bfa0d409"
+	hPh = "2f9fbc550b12cbc0e6242384cc472bd1e4f058a8b773f189f7acb86d202655ce"
+	ua  = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+)
+
+// capi builds a one-event CAPI batch with the given action_source (omitted
+// when "-"), event_source_url (omitted when "") and user_data members.
+func capi(actionSource, url, userData string) string {
+	s := `{"data":[{"event_name":"Purchase","event_time":1772446490,"event_id":"ORD-1"`
+	if actionSource != "-" {
+		s += `,"action_source":"` + actionSource + `"`
+	}
+	if url != "" {
+		s += `,"event_source_url":"` + url + `"`
+	}
+	return s + `,"user_data":{` + userData + `},"custom_data":{"currency":"EUR","value":84.5}}]}`
+}
+
+const (
+	udFull = `"em":["` + hEm + `"],"ph":["` + hPh + `"],"external_id":["cust-1"],"client_ip_address":"198.51.100.23","client_user_agent":"` + ua +
+		`","fbc":"fb.1.1772446152044.IwZXh0bgNhZW0CMTEAAR2x_Demo-Click","fbp":"fb.1.1771574400000.1388405713"`
+	udFive  = `"em":["` + hEm + `"],"client_ip_address":"198.51.100.23","client_user_agent":"` + ua + `","fbp":"fb.1.1771574400000.1388405713","external_id":"x"`
+	udThree = `"client_ip_address":"198.51.100.23","client_user_agent":"` + ua + `","fbp":"fb.1.1771574400000.1388405713"`
+	udNoUA  = `"em":["` + hEm + `"],"ph":["` + hPh + `"],"external_id":["cust-1"],"client_ip_address":"198.51.100.23","fbp":"fb.1.1771574400000.1388405713","fbc":"fb.1.1772446152044.IwZXh0bgNhZW0CMTEAAR2x_Demo-Click"`
+	url     = "https://store.example.net/order/complete"
+)
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	type want struct{ code, sev, path string }
+	tests := []struct {
+		name    string
+		side    schemas.Side
+		payload string
+		want    []want
+	}{
+		{"full website event is clean", schemas.SideServer, capi("website", url, udFull), nil},
+		{"5 keys: band warn, info", schemas.SideServer, capi("website", url, udFive),
+			[]want{{CodeKeysLow, "info", "data[0].user_data"}}},
+		{"3 keys: band fail, warn", schemas.SideServer, capi("website", url, udThree),
+			[]want{{CodeKeysLow, "warn", "data[0].user_data"}}},
+		{"website without user agent", schemas.SideServer, capi("website", url, udNoUA),
+			[]want{{CodeRequiredMissing, "fail", "data[0].user_data.client_user_agent"}}},
+		{"website without event_source_url", schemas.SideServer, capi("website", "", udFull),
+			[]want{{CodeRequiredMissing, "fail", "data[0].event_source_url"}}},
+		{"web-looking event without action_source", schemas.SideServer, capi("-", url, udFull),
+			[]want{{CodeRequiredMissing, "fail", "data[0].action_source"}}},
+		{"crm event without action_source is params' business", schemas.SideServer,
+			capi("-", "", `"em":["`+hEm+`"],"ph":["`+hPh+`"],"external_id":"a","fn":"`+hEm+`","ln":"`+hEm+`","ct":"`+hEm+`"`), nil},
+		{"physical_store needs no UA or URL", schemas.SideServer,
+			capi("physical_store", "", `"em":["`+hEm+`"],"ph":["`+hPh+`"],"external_id":"a","fn":"`+hEm+`","ln":"`+hEm+`","ct":"`+hEm+`"`), nil},
+		{"single event object paths", schemas.SideServer,
+			`{"event_name":"Lead","event_time":1772446490,"action_source":"website","user_data":{` + udThree + `}}`,
+			[]want{{CodeRequiredMissing, "fail", "event_source_url"}, {CodeKeysLow, "warn", "user_data"}}},
+		{"pixel is not checked", schemas.SideClient, "id=1&ev=Purchase&eid=ORD-1&ts=1772446481250", nil},
+		{"ga4 mp is not banded by default", schemas.SideServer,
+			`{"client_id":"1.2","events":[{"name":"purchase","params":{"transaction_id":"T1","value":1,"currency":"EUR"}}]}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			evs := decode(t, tt.side, tt.payload)
+			got := Check(&evs[0], nil, nil)
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %d findings %+v, want %d", len(got), got, len(tt.want))
+			}
+			for i, w := range tt.want {
+				f := got[i]
+				if f.Code != w.code || string(f.Severity) != w.sev || f.Path != w.path {
+					t.Errorf("finding %d: %s/%s at %s, want %s/%s at %s", i, f.Code, f.Severity, f.Path, w.code, w.sev, w.path)
+				}
+				if f.Side != schemas.FindingServer || f.Detector == "" || f.Message == "" || f.Fingerprint != "" {
+					t.Errorf("finding %d incomplete or carrying a fingerprint: %+v", i, f)
+				}
+				if strings.Contains(f.Message, "198.51.100.23") || strings.Contains(f.Message, hEm) {
+					t.Errorf("message carries a value: %q", f.Message)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckConfig(t *testing.T) {
+	t.Parallel()
+	ev := decode(t, schemas.SideServer, capi("website", url, udFive))[0]
+	cfg := NewDefaultConfig()
+	cfg.WarnBandSeverity = ""
+	if got := Check(&ev, cfg, nil); len(got) != 0 {
+		t.Errorf("band warn silenced: got %+v", got)
+	}
+	cfg = NewDefaultConfig()
+	cfg.PassKeys, cfg.WarnKeys = 5, 3
+	if got := Check(&ev, cfg, nil); len(got) != 0 {
+		t.Errorf("pass at 5: got %+v", got)
+	}
+	mp := decode(t, schemas.SideServer, `{"client_id":"1.2","events":[{"name":"purchase","params":{"transaction_id":"T1"}}]}`)[0]
+	cfg = NewDefaultConfig()
+	cfg.Destinations = append(cfg.Destinations, schemas.DestinationGA4)
+	if got := Check(&mp, cfg, nil); len(got) != 1 || got[0].Code != CodeKeysLow || got[0].Path != "user_data" {
+		t.Errorf("ga4 enabled, client_id only: got %+v", got)
+	}
+}
+
+// TestKeysMatchSnapshot keeps Keys in step with processors.BuildSnapshot on
+// every decoder golden input.
+func TestKeysMatchSnapshot(t *testing.T) {
+	t.Parallel()
+	inputs, _ := filepath.Glob("../../schemas/testdata/decode/*/*.input")
+	if len(inputs) == 0 {
+		t.Fatal("no decoder inputs found")
+	}
+	d := processors.NewDigester(nil)
+	n := 0
+	for _, in := range inputs {
+		b, err := os.ReadFile(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		format := filepath.Base(filepath.Dir(in))
+		if format == "detect" {
+			format = ""
+		}
+		for _, side := range []schemas.Side{schemas.SideClient, schemas.SideServer} {
+			evs, err := schemas.Decode(schemas.Message{Value: b, Format: format, Side: side}, schemas.DecodeOptions{})
+			if err != nil {
+				continue
+			}
+			for i := range evs {
+				n++
+				if got, want := Keys(&evs[i]), processors.BuildSnapshot(&evs[i], d).MatchKeys; got != want {
+					t.Errorf("%s event %d: Keys %v, BuildSnapshot %v", in, i, got.Names(), want.Names())
+				}
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d events compared", n)
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	t.Parallel()
+	evs := decode(t, schemas.SideServer, capi("website", url, udFull))
+	s := processors.BuildSnapshot(&evs[0], processors.NewDigester(nil))
+	got := Summarize(&s, nil)
+	if got.Count != 7 || got.Band != BandPass || len(got.Present) != 7 || got.Present[0] != "em" {
+		t.Errorf("full: %+v", got)
+	}
+	if got.EMQEstimate != 9.3 {
+		t.Errorf("full: emq %v, want 9.3 (doc.go example)", got.EMQEstimate)
+	}
+	for _, c := range []struct {
+		keys processors.MatchKey
+		emq  float64
+		band string
+	}{
+		{processors.KeyEmail | processors.KeyClientIP | processors.KeyUserAgent | processors.KeyFBP, 7.3, BandWarn},
+		{processors.KeyClientIP | processors.KeyUserAgent | processors.KeyFBP, 4.3, BandFail},
+		{0, 0, BandFail},
+	} {
+		s := processors.Snapshot{MatchKeys: c.keys}
+		got := Summarize(&s, nil)
+		if got.EMQEstimate != c.emq || got.Band != c.band || int(got.Count) != c.keys.Count() {
+			t.Errorf("%v: %+v, want emq %v band %s", c.keys.Names(), got, c.emq, c.band)
+		}
+		if got.Present == nil {
+			t.Errorf("%v: Present is nil, want a list", c.keys.Names())
+		}
+	}
+	if z := Summarize(nil, nil); z.Count != 0 || z.Band != BandFail || z.EMQEstimate != 0 {
+		t.Errorf("nil snapshot: %+v", z)
+	}
+}
+
+// TestEMQMonotoneAndBounded: adding any key never lowers the estimate, and it
+// stays within [0, 10], for the defaults and random weights.
+func TestEMQMonotoneAndBounded(t *testing.T) {
+	t.Parallel()
+	all := processors.MatchKey(1)<<len(processors.MatchKeyNames) - 1
+	r := rand.New(rand.NewPCG(1, 2))
+	cfgs := []*Config{NewDefaultConfig()}
+	for range 5 {
+		c := NewDefaultConfig()
+		for k := range c.Weights {
+			c.Weights[k] = r.Float64() * 5
+		}
+		c.IPUABonus = r.Float64() * 3
+		c.Scale = 0.5 + r.Float64()*10
+		cfgs = append(cfgs, c)
+	}
+	for ci, cfg := range cfgs {
+		if e := EMQ(all, cfg); e < 0 || e > 10 {
+			t.Fatalf("cfg %d: all keys emq %v out of [0,10]", ci, e)
+		}
+		for range 3000 {
+			k := processors.MatchKey(r.Uint32()) & all
+			base := EMQ(k, cfg)
+			if base < 0 || base > 10 {
+				t.Fatalf("cfg %d: emq(%v) = %v out of bounds", ci, k.Names(), base)
+			}
+			for b := range len(processors.MatchKeyNames) {
+				if more := EMQ(k|1<<uint(b), cfg); more < base {
+					t.Fatalf("cfg %d: adding %s to %v lowers emq %v → %v", ci, processors.MatchKeyNames[b], k.Names(), base, more)
+				}
+			}
+		}
+	}
+	// Each default weight matters: em alone beats fbp alone beats ct alone.
+	if !(EMQ(processors.KeyEmail, nil) > EMQ(processors.KeyFBP, nil) && EMQ(processors.KeyFBP, nil) > EMQ(processors.KeyCity, nil) && EMQ(processors.KeyCity, nil) > 0) {
+		t.Error("default ranking em > fbp > ct > 0 violated")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	if err := NewDefaultConfig().Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	bad := &Config{PassKeys: 2, WarnKeys: 3, WarnBandSeverity: "loud", Destinations: []schemas.Destination{"tiktok"},
+		Weights: map[string]float64{"shoe_size": 1, "em": -1}, IPUABonus: -1}
+	err := bad.Validate()
+	for _, w := range []string{"warn_keys", "loud", "tiktok", "shoe_size", "weight of em", "ip_ua_bonus", "scale"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("Validate() = %v, want it to mention %q", err, w)
+		}
+	}
+}
+
+func TestCleanEventAllocs(t *testing.T) {
+	ev := decode(t, schemas.SideServer, cleanCAPI)[0]
+	out := make([]schemas.Finding, 0, 4)
+	if n := testing.AllocsPerRun(200, func() { out = Check(&ev, nil, out[:0]) }); n != 0 || len(out) != 0 {
+		t.Fatalf("clean event: %.0f allocations, findings %+v", n, out)
+	}
+}
+
+func BenchmarkCheckCleanCAPI(b *testing.B) {
+	ev := decode(b, schemas.SideServer, cleanCAPI)[0]
+	out := make([]schemas.Finding, 0, 4)
+	b.ReportAllocs()
+	for b.Loop() {
+		out = Check(&ev, nil, out[:0])
+	}
+	if len(out) != 0 {
+		b.Fatalf("clean event produced %+v", out)
+	}
+}
+
+func BenchmarkSummarize(b *testing.B) {
+	ev := decode(b, schemas.SideServer, cleanCAPI)[0]
+	s := processors.BuildSnapshot(&ev, processors.NewDigester(nil))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Summarize(&s, nil)
+	}
+}
+
+// cleanCAPI is a well-formed ~1 KB CAPI Purchase.
+const cleanCAPI = `{"data":[{"event_name":"Purchase","event_time":1772446490,"event_id":"ORD-77120","action_source":"website",
+"event_source_url":"https://store.example.net/order/complete?fbclid=IwZXh0bgNhZW0CMTEAAR2x_Demo-Click",
+"user_data":{"em":["c380883a7f5bd30f9566377252d7a73542e94bed90a654681412c7a0bfa0d409"],"ph":["2f9fbc550b12cbc0e6242384cc472bd1e4f058a8b773f189f7acb86d202655ce"],
+"fn":["24d4b96f58da6d4a8512313bbd02a28ebf0ca95dec6e4c86ef78ce7f01e788ac"],"ln":["00211591ed7f2b0c5a4eed1e1f2e1b6f5c3cbd2d17e8cd98bd7c8e8e1e6fd56d"],
+"country":["959a45d412e5b4e3e7ba7c6b8c6e3a0c7d17c24e1a82bba2d59a6d74f7b52578"],"external_id":["cust-55810"],"client_ip_address":"198.51.100.23",
+"client_user_agent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+"fbc":"fb.1.1772446152044.IwZXh0bgNhZW0CMTEAAR2x_Demo-Click","fbp":"fb.1.1771574400000.1388405713"},
+"custom_data":{"currency":"EUR","value":84.5,"order_id":"ORD-77120","content_type":"product",
+"content_ids":["TEE-RED-M","CAP-01"],"contents":[{"id":"TEE-RED-M","quantity":1,"item_price":59.5},{"id":"CAP-01","quantity":1,"item_price":25}],"num_items":2}}],
+"partner_agent":"example-sgtm-0.3"}`
