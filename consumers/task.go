@@ -163,7 +163,9 @@ func (t *task) run(ctx context.Context) error {
 	batch := make([]input, 0, t.p.cfg.BatchSize)
 	for {
 		batch = batch[:0]
+		waitStart := time.Now()
 		first, ok := t.nextInput(ctx, t.p.cfg.IdleAdvance/4+time.Millisecond)
+		collectStart := time.Now()
 		if ok {
 			batch = append(batch, first)
 			deadline := time.Now().Add(t.p.cfg.BatchLinger)
@@ -175,8 +177,13 @@ func (t *task) run(ctx context.Context) error {
 				batch = append(batch, in)
 			}
 		}
+		processStart := time.Now()
 		if err := t.process(ctx, batch); err != nil {
 			return err
+		}
+		if len(batch) > 0 && t.log.Enabled(ctx, slog.LevelDebug) {
+			t.log.Debug("batch", "messages", len(batch), "wait", collectStart.Sub(waitStart),
+				"collect", processStart.Sub(collectStart), "process", time.Since(processStart))
 		}
 		if ctx.Err() != nil {
 			t.commitGroup(true)
