@@ -99,7 +99,7 @@ func (p *Pipeline) newTask(ctx context.Context, gen *kafka.Generation, part int,
 		}
 		t.committed[i] = -1
 	}
-	if st, ok, err := tx.StreamTime(); err == nil && ok {
+	if st, _, ok, err := tx.Clock(); err == nil && ok {
 		t.lastRecord = st
 	}
 	tx.Discard()
