@@ -94,34 +94,6 @@ func TestValidateJoinsEveryProblemOnOneLine(t *testing.T) {
 	}
 }
 
-// Commands whose machinery is not in this build say so: a runtime failure,
-// exit 1, after their configuration is resolved and valid.
-func TestCommandsNotAvailableYet(t *testing.T) {
-	t.Parallel()
-	tests := [][]string{
-		{"run"},
-		{"demo"},
-		{"generate", "--events", "10"},
-		{"report", "--since", "24h"},
-		{"check", "-"},
-	}
-	for _, args := range tests {
-		t.Run(args[0], func(t *testing.T) {
-			t.Parallel()
-			_, _, err := invoke(t, nil, args...)
-			if exitCode(err) != 1 {
-				t.Fatalf("exit code = %d, want 1 (err %v)", exitCode(err), err)
-			}
-			if !errors.Is(err, errNotAvailable) {
-				t.Fatalf("err = %v, want errNotAvailable", err)
-			}
-			if want := args[0] + ": not available yet in this build"; err.Error() != want {
-				t.Errorf("err = %q, want %q", err, want)
-			}
-		})
-	}
-}
-
 // schemas prints what schemas.Describe prints, and exits 0.
 func TestSchemasCommand(t *testing.T) {
 	t.Parallel()
