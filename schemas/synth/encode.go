@@ -309,8 +309,9 @@ func (g *Generator) sgtmEvent(c *conversion) map[string]any {
 		// Plaintext is normal inside sGTM: tags hash it on the way out.
 		ud := map[string]any{"email_address": c.p.email, "phone_number": c.p.phone,
 			"address": map[string]any{"first_name": c.p.first, "last_name": c.p.last, "city": c.p.city, "postal_code": c.p.zip, "country": strings.ToUpper(c.p.country)}}
-		if c.doubleHashed {
-			ud = map[string]any{"sha256_email_address": sha(sha(googleEmail(c.p)))}
+		if c.plaintext {
+			// The fault: an email in the field that must hold its hash.
+			ud = map[string]any{"sha256_email_address": c.p.email}
 		}
 		ev["user_data"] = ud
 		ev["user_id"] = c.p.userID

@@ -21,8 +21,8 @@ type Mix struct {
 	LostClient   float64 // the browser copy blocked → server_only
 	Skewed       float64 // server event time 6–40 min off → TIME_MISALIGNED
 	Renamed      float64 // server sends another event name → DEDUP_NAME_MISMATCH
-	PlaintextPII float64 // server sends the email unhashed → HASH_PLAINTEXT
-	DoubleHashed float64 // server hashes the browser's hash again → HASH_DOUBLE
+	PlaintextPII float64 // server sends the email unhashed in a hash-required field → HASH_PLAINTEXT
+	DoubleHashed float64 // server hashes the browser's hash again → HASH_DOUBLE (Meta only: gtag hits carry no hash)
 	Duplicates   float64 // the server copy sent twice → duplicate
 	MissingIDs   float64 // neither copy carries an event id → unjoinable (GA4 purchase joins on transaction_id)
 	PIIInURL     float64 // the page URL carries the email → PII_LEAK
@@ -90,6 +90,7 @@ type Generator struct {
 	orders int64
 	// batched mode: pending server events per format, and client gtag hits
 	pending map[schemas.Format][]pendingEvent
+	planted []string // fault kinds of the last conversion
 }
 
 type pendingEvent struct {
@@ -123,6 +124,19 @@ func New(cfg Config) (*Generator, error) {
 
 // Truth returns what has been planted so far (flush first in batched mode).
 func (g *Generator) Truth() *Truth { return g.truth }
+
+// Planted returns the fault kinds (the Mix field names in snake case, as in
+// Truth.Faults: lost_server, skewed, …) planted in the conversion of the last
+// Next call, in a fixed order; nil for a clean conversion. The slice is the
+// caller's. Together with the records Next returned it labels each message
+// exactly: tests score detectors per conversion with it.
+func (g *Generator) Planted() []string { return append([]string(nil), g.planted...) }
+
+// plant records fault kind for the current conversion.
+func (g *Generator) plant(kind string) {
+	g.truth.Faults[kind]++
+	g.planted = append(g.planted, kind)
+}
 
 // The standard events each destination sees, with weights.
 var (
@@ -187,6 +201,7 @@ type conversion struct {
 // call Flush at the end.
 func (g *Generator) Next() []Record {
 	now := g.cfg.Clock()
+	g.planted = g.planted[:0]
 	g.n++
 	g.truth.Conversions++
 	c := g.plan(now)
@@ -245,14 +260,14 @@ func (g *Generator) plan(now time.Time) conversion {
 	switch f := g.r.Float64(); {
 	case f < m.LostServer:
 		c.noServer = true
-		g.truth.Faults["lost_server"]++
+		g.plant("lost_server")
 	case f < m.LostServer+m.LostClient:
 		c.noClient = true
-		g.truth.Faults["lost_client"]++
+		g.plant("lost_client")
 	}
 	if g.chance(m.Skewed) && !c.noClient && !c.noServer {
 		c.serverTime = now.Add(-time.Duration(6+g.r.IntN(35)) * time.Minute)
-		g.truth.Faults["skewed"]++
+		g.plant("skewed")
 	}
 	if g.chance(m.Renamed) && !c.noClient && !c.noServer {
 		if dest == schemas.DestinationMeta {
@@ -260,29 +275,32 @@ func (g *Generator) plan(now time.Time) conversion {
 		} else {
 			c.serverName = ga4Renames[c.name]
 		}
-		g.truth.Faults["renamed"]++
+		g.plant("renamed")
 	}
 	if g.chance(m.PlaintextPII) && !c.noServer {
 		c.plaintext = true
 		c.p.hasUserData = true
-		g.truth.Faults["plaintext_pii"]++
+		g.plant("plaintext_pii")
 	}
-	if g.chance(m.DoubleHashed) && !c.noServer && !c.plaintext {
+	// Double hashing is hashing the browser's hash again: only Meta's browser
+	// copy (Pixel advanced matching) carries a hash, so only there is it
+	// planted and visible.
+	if g.chance(m.DoubleHashed) && !c.noServer && !c.plaintext && dest == schemas.DestinationMeta {
 		c.doubleHashed = true
 		c.p.hasUserData = true
-		g.truth.Faults["double_hashed"]++
+		g.plant("double_hashed")
 	}
 	if g.chance(m.Duplicates) && !c.noServer {
 		c.duplicate = true
-		g.truth.Faults["duplicates"]++
+		g.plant("duplicates")
 	}
 	if g.chance(m.MissingIDs) {
 		c.missingIDs = true
-		g.truth.Faults["missing_ids"]++
+		g.plant("missing_ids")
 	}
 	if g.chance(m.PIIInURL) {
 		q.Set("email", c.p.email)
-		g.truth.Faults["pii_in_url"]++
+		g.plant("pii_in_url")
 	}
 	u := "https://store.example.net" + page
 	if len(q) > 0 {
