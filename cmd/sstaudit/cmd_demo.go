@@ -60,7 +60,7 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 	fmt.Fprintf(out, "generated %d conversions: %d browser and %d server messages, %d planted faults, %d poison messages\n",
 		truth.Conversions, truth.Messages["client"], truth.Messages["server"], sumFaults(truth), truth.Poison)
 
-	checks, err := buildChecks(env)
+	aud, err := buildAuditor(env, "demo")
 	if err != nil {
 		return err
 	}
@@ -81,9 +81,10 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 	pc.IdleAdvance = cfg.Stream.IdleAdvance
 	pc.MaxTaskIdle = 200 * time.Millisecond
 	pc.SessionTimeout = 6 * time.Second
+	pc.Decode = aud.DecodeOptions(0)
 	pc.Logger = env.Logger
 	pc.OnOutput = tally.add
-	p, err := consumers.New(pc, checks)
+	p, err := consumers.New(pc, aud.Checks())
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

@@ -15,11 +15,11 @@ import (
 // endpoints, until SIGINT/SIGTERM (ctx) stops intake; then the batch in hand
 // is flushed and committed, and everything closes.
 func runPipeline(ctx context.Context, env *Env, cfg RunConfig) error {
-	checks, err := buildChecks(env)
+	aud, err := buildAuditor(env, "run")
 	if err != nil {
 		return err
 	}
-	p, err := consumers.New(pipelineConfig(env, cfg), checks)
+	p, err := consumers.New(pipelineConfig(env, cfg, aud), aud.Checks())
 	if err != nil {
 		return usageErrorf("run: %v", err)
 	}

@@ -2,15 +2,12 @@ package main
 
 import (
 	"github.com/sstaudit/sstaudit/consumers"
+	"github.com/sstaudit/sstaudit/processors/audit"
 	"github.com/sstaudit/sstaudit/schemas"
 )
 
-// fingerprintKeyEnv names the deployment key of finding fingerprints and
-// state digests (SPEC §5). Without it findings carry no fingerprint.
-const fingerprintKeyEnv = "SSTAUDIT_FINGERPRINT_KEY"
-
 // pipelineConfig turns `run` flags into the pipeline's configuration.
-func pipelineConfig(env *Env, cfg RunConfig) consumers.Config {
+func pipelineConfig(env *Env, cfg RunConfig, a *audit.Auditor) consumers.Config {
 	pc := consumers.NewDefaultConfig()
 	pc.Brokers = cfg.Brokers
 	pc.Group = cfg.Group
@@ -26,7 +23,7 @@ func pipelineConfig(env *Env, cfg RunConfig) consumers.Config {
 	pc.Join.InstanceID = cfg.InstanceID
 	pc.Join.Version = env.Version
 	pc.IdleAdvance = cfg.Stream.IdleAdvance
-	pc.Decode.MaxBytes = cfg.MaxMessageBytes
+	pc.Decode = a.DecodeOptions(cfg.MaxMessageBytes)
 	pc.Logger = env.Logger
 	return pc
 }
