@@ -126,7 +126,7 @@ const (
 
 // appendBinary encodes g: version, flags, times as varints, the sides, the
 // duplicate source digests and the pending aggregate.
-func (g *group) appendBinary(b []byte) []byte {
+func (g *group) appendBinary(b []byte, topics *[2]string) []byte {
 	var flags byte
 	if g.matched {
 		flags |= gMatched
@@ -159,7 +159,7 @@ func (g *group) appendBinary(b []byte) []byte {
 			continue
 		}
 		if s.full {
-			b = appendSnapshot(b, &s.snap, g.first)
+			b = appendSnapshot(b, &s.snap, g.first, topics)
 			b = appendFindings(b, s.findings)
 		} else {
 			b = appendU64(b, s.name)
@@ -178,7 +178,7 @@ func (g *group) appendBinary(b []byte) []byte {
 }
 
 // decode reads a group written by appendBinary into g, reusing its buffers.
-func (g *group) decode(b []byte) error {
+func (g *group) decode(b []byte, topics *[2]string) error {
 	g.reset()
 	r := reader{b: b}
 	if r.byte() != groupVersion {
@@ -202,7 +202,7 @@ func (g *group) decode(b []byte) error {
 		}
 		s.present, s.full = true, full
 		if full {
-			decodeSnapshot(&r, &s.snap, g.first)
+			decodeSnapshot(&r, &s.snap, g.first, topics)
 			s.findings = decodeFindings(&r, s.findings)
 			s.name = nameDigest(s.snap.EventName)
 			s.payload = s.snap.Payload
@@ -242,22 +242,41 @@ func formatIndex(f schemas.Format) byte {
 	return 0
 }
 
-func appendSnapshot(b []byte, s *processors.Snapshot, first int64) []byte {
-	side := byte(0)
+// The first byte of a snapshot: bit 0 side, bits 1–3 FindingsMax rank,
+// bit 4 event time present (stored as a delta from the group's first record
+// time), bit 5 topic is the side's configured topic (not stored).
+const (
+	snapServer    = 1
+	snapEventTime = 1 << 4
+	snapTopic     = 1 << 5
+)
+
+func appendSnapshot(b []byte, s *processors.Snapshot, first int64, topics *[2]string) []byte {
+	var head byte
+	ti := 0
 	if s.Side == schemas.SideServer {
-		side = 1
+		head, ti = snapServer, 1
 	}
-	var sev byte
 	if r := s.FindingsMax.Rank(); r > 0 {
-		sev = byte(r)
+		head |= byte(r) << 1
 	}
-	b = append(b, side|sev<<1, formatIndex(s.Format))
+	if s.EventTime != 0 {
+		head |= snapEventTime
+	}
+	if topics[ti] != "" && s.Source.Topic == topics[ti] {
+		head |= snapTopic
+	}
+	b = append(b, head, formatIndex(s.Format))
 	if formatIndex(s.Format) == 0 {
 		b = appendString(b, string(s.Format))
 	}
 	b = appendString(b, s.EventName)
-	b = appendVarint(b, s.EventTime)
-	b = appendString(b, s.Source.Topic)
+	if s.EventTime != 0 {
+		b = appendVarint(b, s.EventTime-first)
+	}
+	if head&snapTopic == 0 {
+		b = appendString(b, s.Source.Topic)
+	}
 	b = appendUvarint(b, uint64(uint32(s.Source.Partition)))
 	b = appendVarint(b, s.Source.Offset)
 	b = appendVarint(b, s.Source.RecordTime-first)
@@ -303,15 +322,16 @@ func appendSnapshot(b []byte, s *processors.Snapshot, first int64) []byte {
 
 var severities = [...]schemas.Severity{"", schemas.SeverityInfo, schemas.SeverityWarn, schemas.SeverityFail, schemas.SeverityCritical}
 
-func decodeSnapshot(r *reader, s *processors.Snapshot, first int64) {
+func decodeSnapshot(r *reader, s *processors.Snapshot, first int64, topics *[2]string) {
 	hashes := s.Hashes[:0]
 	*s = processors.Snapshot{}
-	sb := r.byte()
+	head := r.byte()
 	s.Side = schemas.SideClient
-	if sb&1 != 0 {
-		s.Side = schemas.SideServer
+	ti := 0
+	if head&snapServer != 0 {
+		s.Side, ti = schemas.SideServer, 1
 	}
-	if sev := sb >> 1; int(sev) < len(severities) {
+	if sev := head >> 1 & 7; int(sev) < len(severities) {
 		s.FindingsMax = severities[sev]
 	}
 	fi := r.byte()
@@ -324,8 +344,14 @@ func decodeSnapshot(r *reader, s *processors.Snapshot, first int64) {
 		r.fail()
 	}
 	s.EventName = r.string()
-	s.EventTime = r.varint()
-	s.Source.Topic = r.string()
+	if head&snapEventTime != 0 {
+		s.EventTime = first + r.varint()
+	}
+	if head&snapTopic != 0 {
+		s.Source.Topic = topics[ti]
+	} else {
+		s.Source.Topic = r.string()
+	}
 	s.Source.Partition = int32(r.uvarint())
 	s.Source.Offset = r.varint()
 	s.Source.RecordTime = first + r.varint()

@@ -2,6 +2,7 @@ package join
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/sstaudit/sstaudit/processors"
 	"github.com/sstaudit/sstaudit/schemas"
@@ -23,7 +24,8 @@ type Processor struct {
 	cfg    Config
 	checks Checks
 
-	closeAfter int64 // match window + grace, ms
+	topics     [2]string // client, server: stored as a flag when a snapshot's topic is its side's
+	closeAfter int64     // match window + grace, ms
 	align      int64
 	win        int64
 
@@ -49,6 +51,7 @@ func New(cfg Config, checks Checks) (*Processor, error) {
 	return &Processor{
 		cfg:        cfg,
 		checks:     checks,
+		topics:     [2]string{cfg.ClientTopic, cfg.ServerTopic},
 		closeAfter: (cfg.MatchWindow + cfg.Grace).Milliseconds(),
 		align:      cfg.Alignment.Milliseconds(),
 		win:        cfg.MetricsWindow.Milliseconds(),
@@ -65,20 +68,23 @@ func (p *Processor) Config() Config { return p.cfg }
 // On error the transaction must be discarded: tx may hold part of the call's
 // writes.
 func (p *Processor) Apply(tx State, ev *schemas.Event) ([]Output, error) {
-	s, err := p.raise(tx, ev.Source.RecordTime)
+	c, err := p.loadClock(tx, ev.Source.RecordTime)
 	if err != nil {
 		return nil, err
 	}
 	var out []Output
 	if ev.JoinKey == "" {
-		out, err = p.unjoinable(tx, ev, s, out)
+		out, err = p.unjoinable(tx, ev, c.stream, out)
 	} else {
-		out, err = p.join(tx, ev, s, out)
+		out, err = p.join(tx, ev, &c, out)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return p.settle(tx, s, out)
+	if out, err = p.settle(tx, &c, out); err != nil {
+		return nil, err
+	}
+	return out, p.saveClock(tx, &c)
 }
 
 // Advance moves stream time forward to t (never back) and returns the orphans
@@ -86,48 +92,55 @@ func (p *Processor) Apply(tx State, ev *schemas.Event) ([]Output, error) {
 // with a wall-clock-driven t, and may call it with t = 0 to continue a backlog
 // (see Backlog).
 func (p *Processor) Advance(tx State, t int64) ([]Output, error) {
-	s, ok, err := tx.StreamTime()
+	c, err := p.loadClock(tx, t)
 	if err != nil {
 		return nil, err
 	}
-	if !ok || t > s {
-		if err := tx.SetStreamTime(t); err != nil {
-			return nil, err
-		}
-		s = t
-	}
-	return p.settle(tx, s, nil)
-}
-
-// Backlog reports whether due groups or windows are left that the bounded
-// close of the last call did not reach; the caller may call Advance again
-// (after committing, if its transaction is full).
-func (p *Processor) Backlog(tx State) (bool, error) {
-	s, ok, err := tx.StreamTime()
-	if err != nil || !ok {
-		return false, err
-	}
-	p.due, err = tx.DueGroups(s, 1, p.due[:0])
-	if err != nil || len(p.due) > 0 {
-		return len(p.due) > 0, err
-	}
-	p.due, err = tx.DueWindows(p.lastDueWindow(s), 1, p.due[:0])
-	return len(p.due) > 0, err
-}
-
-// raise applies a record time to stream time and returns the new stream time.
-func (p *Processor) raise(tx State, r int64) (int64, error) {
-	s, ok, err := tx.StreamTime()
+	out, err := p.settle(tx, &c, nil)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	if !ok || r > s {
-		if err := tx.SetStreamTime(r); err != nil {
-			return 0, err
-		}
-		return r, nil
+	return out, p.saveClock(tx, &c)
+}
+
+// Backlog reports whether due groups or windows may be left that the
+// bounded close of the last call did not reach; the caller may call Advance
+// again (after committing, if its transaction is full).
+func (p *Processor) Backlog(tx State) (bool, error) {
+	s, wm, ok, err := tx.Clock()
+	return ok && wm < s, err
+}
+
+// clock is the stream time and the watermark during one call. The watermark
+// is the stream time up to which everything due has been done (groups closed,
+// windows emitted): while it equals stream time, a call need not scan the
+// close index at all.
+type clock struct {
+	stream, wm int64
+	dirty      bool
+}
+
+// loadClock reads the clock and applies a record time (or an advance) to it.
+func (p *Processor) loadClock(tx State, t int64) (clock, error) {
+	s, wm, ok, err := tx.Clock()
+	if err != nil {
+		return clock{}, err
 	}
-	return s, nil
+	if !ok {
+		return clock{stream: t, wm: math.MinInt64, dirty: true}, nil
+	}
+	c := clock{stream: s, wm: wm}
+	if t > s {
+		c.stream, c.dirty = t, true
+	}
+	return c, nil
+}
+
+func (p *Processor) saveClock(tx State, c *clock) error {
+	if !c.dirty {
+		return nil
+	}
+	return tx.SetClock(c.stream, c.wm)
 }
 
 func floorDiv(a, b int64) int64 {
@@ -159,18 +172,88 @@ func (p *Processor) groupWindow(r, s int64) int64 {
 	return w
 }
 
+// groupKey is the state key of a group: len(dest), dest, join key. A join
+// key in canonical lower-case UUID form (the usual event_id) is packed into
+// its 16 bytes, flagged by the top bit of the length byte: the key is stored
+// twice per open group (group and close index), so this saves 40 bytes.
 func groupKey(dst []byte, dest schemas.Destination, joinKey string) []byte {
-	dst = append(dst, byte(len(dest)))
+	if u, ok := packUUID(joinKey); ok {
+		dst = append(dst, byte(len(dest))|0x80)
+		dst = append(dst, dest...)
+		return append(dst, u[:]...)
+	}
+	return nameKey(dst, string(dest), joinKey)
+}
+
+// nameKey is the state key of a window: len(dest), dest, event name.
+func nameKey(dst []byte, dest, name string) []byte {
+	dst = append(dst, byte(len(dest)&0x7f))
 	dst = append(dst, dest...)
-	return append(dst, joinKey...)
+	return append(dst, name...)
 }
 
 func splitKey(k []byte) (dest, rest string, err error) {
-	if len(k) == 0 || int(k[0]) >= len(k) {
+	if len(k) == 0 || int(k[0]&0x7f) >= len(k) {
 		return "", "", fmt.Errorf("join: bad state key %q", k)
 	}
-	n := int(k[0])
-	return string(k[1 : 1+n]), string(k[1+n:]), nil
+	n := int(k[0] & 0x7f)
+	dest, tail := string(k[1:1+n]), k[1+n:]
+	if k[0]&0x80 != 0 {
+		if len(tail) != 16 {
+			return "", "", fmt.Errorf("join: bad state key %q", k)
+		}
+		return dest, unpackUUID(tail), nil
+	}
+	return dest, string(tail), nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
+// packUUID parses xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx in lower-case hex.
+func packUUID(s string) (u [16]byte, ok bool) {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return u, false
+	}
+	j := 0
+	for i := 0; i < 36; {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			i++
+			continue
+		}
+		hi, ok1 := unhex(s[i])
+		lo, ok2 := unhex(s[i+1])
+		if !ok1 || !ok2 {
+			return u, false
+		}
+		u[j] = hi<<4 | lo
+		j++
+		i += 2
+	}
+	return u, true
+}
+
+func unpackUUID(b []byte) string {
+	var out [36]byte
+	j := 0
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out[j] = '-'
+			j++
+		}
+		out[j], out[j+1] = hexDigits[c>>4], hexDigits[c&15]
+		j += 2
+	}
+	return string(out[:])
 }
 
 func (p *Processor) unjoinable(tx State, ev *schemas.Event, s int64, out []Output) ([]Output, error) {
@@ -207,7 +290,8 @@ func (p *Processor) unjoinable(tx State, ev *schemas.Event, s int64, out []Outpu
 	return append(out, rec.output()), nil
 }
 
-func (p *Processor) join(tx State, ev *schemas.Event, s int64, out []Output) ([]Output, error) {
+func (p *Processor) join(tx State, ev *schemas.Event, c *clock, out []Output) ([]Output, error) {
+	s := c.stream
 	key := groupKey(p.gkey[:0], ev.Destination, ev.JoinKey)
 	p.gkey = key
 	val, ok, err := tx.Group(key, p.gval[:0])
@@ -217,7 +301,7 @@ func (p *Processor) join(tx State, ev *schemas.Event, s int64, out []Output) ([]
 	p.gval = val
 	g := &p.g
 	if ok {
-		if err := g.decode(val); err != nil {
+		if err := g.decode(val, &p.topics); err != nil {
 			return nil, fmt.Errorf("join: group %q: %w", ev.Destination, err)
 		}
 		if g.closeAt <= s {
@@ -261,10 +345,18 @@ func (p *Processor) join(tx State, ev *schemas.Event, s int64, out []Output) ([]
 		g.reset()
 		g.first, g.closeAt, g.window = r, r+p.closeAfter, p.groupWindow(r, s)
 		g.side(ev.Side).setFull(&snap, fs)
-		if err := p.contribute(tx, g, string(ev.Destination), d); err != nil {
-			return nil, err
+		if g.closeAt <= c.wm { // a late record opened a group that is due already
+			c.wm, c.dirty = g.closeAt-1, true
 		}
-		p.gval = g.appendBinary(p.gval[:0])
+		// A server-first group's own first event is not put in pending: it
+		// is recomputed from the stored snapshot when the name is final
+		// (serverBase), which keeps pending empty in the common case.
+		if ev.Side == schemas.SideClient {
+			if err := p.contribute(tx, g, string(ev.Destination), d); err != nil {
+				return nil, err
+			}
+		}
+		p.gval = g.appendBinary(p.gval[:0], &p.topics)
 		return out, tx.OpenGroup(key, g.closeAt, p.gval)
 	}
 
@@ -285,7 +377,7 @@ func (p *Processor) contribute(tx State, g *group, dest string, d *Agg) error {
 }
 
 func (p *Processor) addWindow(tx State, start int64, dest, name string, d *Agg) error {
-	k := groupKey(p.wkey[:0], schemas.Destination(dest), name)
+	k := nameKey(p.wkey[:0], dest, name)
 	p.wkey = k
 	v, ok, err := tx.Window(start, k, p.wval[:0])
 	if err != nil {
@@ -326,7 +418,7 @@ func (p *Processor) duplicate(tx State, key []byte, g *group, sd *side, ev *sche
 	if err := p.contribute(tx, g, dest, d); err != nil {
 		return nil, err
 	}
-	p.gval = g.appendBinary(p.gval[:0])
+	p.gval = g.appendBinary(p.gval[:0], &p.topics)
 	if err := tx.PutGroup(key, p.gval); err != nil {
 		return nil, err
 	}
@@ -382,8 +474,12 @@ func (p *Processor) match(tx State, key []byte, g *group, ev *schemas.Event, sna
 		return nil, err
 	}
 	// The name is final now: fold what waited for it.
-	d.Add(&g.pending)
-	g.pending.reset()
+	if ev.Side == schemas.SideClient {
+		d.ServerEvents++
+		d.matchKeys(mk)
+		d.Add(&g.pending)
+		g.pending.reset()
+	}
 	name := client.EventName
 	if err := p.addWindow(tx, g.window, dest, name, d); err != nil {
 		return nil, err
@@ -400,7 +496,7 @@ func (p *Processor) match(tx State, key []byte, g *group, ev *schemas.Event, sna
 	g.client.compact()
 	g.server.compact()
 	g.matched, g.evName = true, name
-	p.gval = g.appendBinary(p.gval[:0])
+	p.gval = g.appendBinary(p.gval[:0], &p.topics)
 	if err := tx.PutGroup(key, p.gval); err != nil {
 		return nil, err
 	}
@@ -422,8 +518,8 @@ func (p *Processor) close(tx State, key []byte, g *group, out []Output) ([]Outpu
 	}
 	d := &p.delta
 	d.reset()
-	d.Add(&g.pending)
 	var sd *side
+	var mk *schemas.MatchKeys
 	var f schemas.Finding
 	var outcome schemas.Outcome
 	if g.client.present {
@@ -434,6 +530,11 @@ func (p *Processor) close(tx State, key []byte, g *group, out []Output) ([]Outpu
 	} else {
 		sd, outcome = &g.server, schemas.OutcomeServerOnly
 		d.ServerOnly++
+		d.ServerEvents++ // the first server event (see join)
+		m := p.checks.MatchKeys(&sd.snap)
+		mk = &m
+		d.matchKeys(mk)
+		d.Add(&g.pending)
 		f = schemas.Finding{Code: CodeServerOnly, Severity: SevServerOnly, Side: schemas.FindingServer, Detector: detector,
 			Message: "no browser event with this event_id arrived within the match window: the server recovered it"}
 	}
@@ -448,16 +549,17 @@ func (p *Processor) close(tx State, key []byte, g *group, out []Output) ([]Outpu
 	}
 	rec := p.newRecord(outcome, dest, jk, name, all, traceParent(&sd.snap), &sd.snap.Source)
 	rec.setSide(&sd.snap)
-	if outcome == schemas.OutcomeServerOnly {
-		m := p.checks.MatchKeys(&sd.snap)
-		rec.MatchKeys = &m
-	}
+	rec.MatchKeys = mk
 	return append(out, rec.output()), nil
 }
 
 // settle closes the due groups (at most MaxClosesPerCall) and, once none is
 // left, emits the due windows (at most as many).
-func (p *Processor) settle(tx State, s int64, out []Output) ([]Output, error) {
+func (p *Processor) settle(tx State, c *clock, out []Output) ([]Output, error) {
+	s := c.stream
+	if c.wm >= s {
+		return out, nil
+	}
 	max := p.cfg.MaxClosesPerCall
 	closed := 0
 	drained := false
@@ -481,7 +583,7 @@ func (p *Processor) settle(tx State, s int64, out []Output) ([]Output, error) {
 			if !ok {
 				return nil, fmt.Errorf("join: close index names a missing group (close time %d)", p.due[i].At)
 			}
-			if err := p.g.decode(val); err != nil {
+			if err := p.g.decode(val, &p.topics); err != nil {
 				return nil, fmt.Errorf("join: group: %w", err)
 			}
 			if out, err = p.close(tx, key, &p.g, out); err != nil {
@@ -523,6 +625,9 @@ func (p *Processor) settle(tx State, s int64, out []Output) ([]Output, error) {
 			return nil, err
 		}
 		out = append(out, Output{Key: metricsKey(dest, name, start), Metrics: m})
+	}
+	if len(p.due) < max {
+		c.wm, c.dirty = s, true
 	}
 	return out, nil
 }

@@ -501,6 +501,26 @@ func TestDueGroupClosedBeforeItsKeyIsApplied(t *testing.T) {
 	}
 }
 
+func TestStateKeys(t *testing.T) {
+	for _, id := range []string{"6f1c2a3b-1234-5678-9abc-def012345678", "6F1C2A3B-1234-5678-9ABC-DEF012345678",
+		"6f1c2a3b-1234-5678-9abc-def01234567", "6f1c2a3b_1234-5678-9abc-def012345678", "x", "ORDER-1"} {
+		k := groupKey(nil, schemas.DestinationGA4, id)
+		dest, got, err := splitKey(k)
+		if err != nil || dest != "ga4" || got != id {
+			t.Errorf("%q: %q %q %v", id, dest, got, err)
+		}
+		if _, ok := packUUID(id); ok != (len(k) == 1+3+16) {
+			t.Errorf("%q: packed %v, key %d bytes", id, ok, len(k))
+		}
+	}
+	if _, ok := packUUID("6F1C2A3B-1234-5678-9ABC-DEF012345678"); ok {
+		t.Error("upper-case UUID packed: it would not round-trip")
+	}
+	if _, _, err := splitKey([]byte{0x83, 'g', 'a', '4', 1}); err == nil {
+		t.Error("short packed key accepted")
+	}
+}
+
 func TestConfigValidate(t *testing.T) {
 	tests := []struct {
 		name string
@@ -760,7 +780,10 @@ func stripTime(out []Output) []Output {
 func TestDeterminism(t *testing.T) {
 	evs, _ := genStream(7, 2000)
 	p1 := newTestProc(t, testChecks())
-	p2 := newTestProc(t, testChecks(), func(c *Config) { c.Clock = time.Now })
+	p2 := newTestProc(t, testChecks(), func(c *Config) {
+		c.Clock = time.Now
+		c.ClientTopic, c.ServerTopic = "tracking.client", "tracking.server"
+	})
 	s1, s2 := newMemState(), newMemState()
 	o1 := stripTime(append(applyAll(t, p1, s1, evs), drain(t, p1, s1, t0+1000*closeAfter)...))
 	o2 := stripTime(append(applyAll(t, p2, s2, evs), drain(t, p2, s2, t0+1000*closeAfter)...))
@@ -880,24 +903,25 @@ func TestEncodingRoundTrip(t *testing.T) {
 	g.pending.ServerEvents = 2
 	g.pending.matchKeys(&schemas.MatchKeys{Count: 2, EMQEstimate: 6.5})
 	g.pending.finding(&fs[0])
-	b := g.appendBinary(nil)
+	topics := [2]string{"tracking.client", "tracking.server"}
+	b := g.appendBinary(nil, &topics)
 	var h group
-	if err := h.decode(b); err != nil {
+	if err := h.decode(b, &topics); err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprintf("%+v", g) != fmt.Sprintf("%+v", h) {
 		t.Errorf("round trip:\n%+v\n%+v", g, h)
 	}
 	for i := range b {
-		if err := h.decode(b[:i]); err == nil {
+		if err := h.decode(b[:i], &topics); err == nil {
 			t.Fatalf("truncated at %d decoded", i)
 		}
 	}
 	g.matched, g.evName = true, "Purchase"
 	g.server.compact()
 	g.pending.reset()
-	b = g.appendBinary(nil)
-	if err := h.decode(b); err != nil || fmt.Sprintf("%+v", g) != fmt.Sprintf("%+v", h) {
+	b = g.appendBinary(nil, &topics)
+	if err := h.decode(b, &topics); err != nil || fmt.Sprintf("%+v", g) != fmt.Sprintf("%+v", h) {
 		t.Errorf("compact round trip %v:\n%+v\n%+v", err, g, h)
 	}
 }

@@ -15,6 +15,7 @@ type memState struct {
 	windows map[string][]byte // timed key → value
 	wkeys   []string          // sorted timed keys of windows
 	stream  int64
+	wm      int64
 	hasTime bool
 }
 
@@ -24,7 +25,7 @@ func newMemState() *memState {
 
 func (m *memState) clone() *memState {
 	c := &memState{groups: maps.Clone(m.groups), expiry: slices.Clone(m.expiry), windows: maps.Clone(m.windows),
-		wkeys: slices.Clone(m.wkeys), stream: m.stream, hasTime: m.hasTime}
+		wkeys: slices.Clone(m.wkeys), stream: m.stream, wm: m.wm, hasTime: m.hasTime}
 	return c
 }
 
@@ -112,9 +113,9 @@ func (m *memState) DueWindows(upTo int64, max int, dst []Due) ([]Due, error) {
 	return scanTimed(m.wkeys, upTo, max, dst), nil
 }
 
-func (m *memState) StreamTime() (int64, bool, error) { return m.stream, m.hasTime, nil }
+func (m *memState) Clock() (int64, int64, bool, error) { return m.stream, m.wm, m.hasTime, nil }
 
-func (m *memState) SetStreamTime(t int64) error {
-	m.stream, m.hasTime = t, true
+func (m *memState) SetClock(s, wm int64) error {
+	m.stream, m.wm, m.hasTime = s, wm, true
 	return nil
 }

@@ -32,11 +32,11 @@ type State interface {
 	// (start, key) order.
 	DueWindows(upTo int64, max int, dst []Due) ([]Due, error)
 
-	// StreamTime returns the stream time stored by SetStreamTime; ok is false
-	// before the first.
-	StreamTime() (t int64, ok bool, err error)
-	// SetStreamTime stores the stream time.
-	SetStreamTime(t int64) error
+	// Clock returns the stream time and the watermark stored by SetClock; ok
+	// is false before the first.
+	Clock() (stream, watermark int64, ok bool, err error)
+	// SetClock stores the stream time and the watermark.
+	SetClock(stream, watermark int64) error
 }
 
 // Due is an entry of the close index (a group and its close time) or of the
