@@ -21,7 +21,7 @@ type profile struct {
 	clientID    string // GA4 _ga tail
 	externalID  string
 	userID      string
-	hasUserData bool // the site collects user data for this conversion
+	hasUserData bool // the server copy carries personal user data (see Mix.SparseUserData)
 	advancedPix bool // Pixel advanced matching on
 }
 

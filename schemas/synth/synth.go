@@ -26,13 +26,19 @@ type Mix struct {
 	Duplicates   float64 // the server copy sent twice → duplicate
 	MissingIDs   float64 // neither copy carries an event id → unjoinable (GA4 purchase joins on transaction_id)
 	PIIInURL     float64 // the page URL carries the email → PII_LEAK
-	Poison       float64 // per conversion, an extra undecodable message → DLQ
+	// SparseUserData: an anonymous visitor, so the server copy carries no
+	// personal user data, only IP, user agent and browser ids → (Meta)
+	// MATCH_KEYS_LOW. Not a bug of the setup, but low match quality, which
+	// the audit reports; without it every conversion is full quality.
+	SparseUserData float64
+	Poison         float64 // per conversion, an extra undecodable message → DLQ
 }
 
 // DefaultMix is a realistic mix of about 10% faults.
 var DefaultMix = Mix{
 	LostServer: 0.03, LostClient: 0.02, Skewed: 0.01, Renamed: 0.01, PlaintextPII: 0.005,
 	DoubleHashed: 0.005, Duplicates: 0.01, MissingIDs: 0.01, PIIInURL: 0.005, Poison: 0.002,
+	SparseUserData: 0.2,
 }
 
 // Validate reports shares outside [0, 1].
@@ -54,6 +60,7 @@ func (m Mix) fields() map[string]float64 {
 		"lost_server": m.LostServer, "lost_client": m.LostClient, "skewed": m.Skewed, "renamed": m.Renamed,
 		"plaintext_pii": m.PlaintextPII, "double_hashed": m.DoubleHashed, "duplicates": m.Duplicates,
 		"missing_ids": m.MissingIDs, "pii_in_url": m.PIIInURL, "poison": m.Poison,
+		"sparse_user_data": m.SparseUserData,
 	}
 }
 
@@ -229,6 +236,7 @@ func (g *Generator) Next() []Record {
 func (g *Generator) plan(now time.Time) conversion {
 	dest := g.cfg.Destinations[g.r.IntN(len(g.cfg.Destinations))]
 	c := conversion{dest: dest, p: newProfile(g.r, now.UnixMilli()), recordTime: now, currency: []string{"EUR", "USD", "GBP"}[g.r.IntN(3)]}
+	c.p.hasUserData = true // unless the sparse_user_data fault is planted
 	if dest == schemas.DestinationMeta {
 		c.name = g.pick(metaEvents)
 	} else {
@@ -289,6 +297,10 @@ func (g *Generator) plan(now time.Time) conversion {
 		c.doubleHashed = true
 		c.p.hasUserData = true
 		g.plant("double_hashed")
+	}
+	if g.chance(m.SparseUserData) && !c.noServer && !c.plaintext && !c.doubleHashed {
+		c.p.hasUserData = false
+		g.plant("sparse_user_data")
 	}
 	if g.chance(m.Duplicates) && !c.noServer {
 		c.duplicate = true
