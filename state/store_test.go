@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/sstaudit/sstaudit/processors/join"
@@ -300,3 +302,55 @@ func TestGC(t *testing.T) {
 }
 
 var _ join.State = (*Tx)(nil)
+
+// The close-index scan merges the committed snapshot with the Tx's own
+// writes; a random mix of opens, deletes and commits must scan exactly like
+// a sorted map.
+func TestScanMergesCommittedAndOwnWrites(t *testing.T) {
+	forEachMode(t, func(t *testing.T, s *Store) {
+		rng := rand.New(rand.NewPCG(1, 1))
+		model := map[string]int64{} // key → close time
+		tx := s.Begin()
+		defer func() { tx.Discard() }()
+		for step := range 3000 {
+			key := fmt.Sprintf("k%03d", rng.IntN(300))
+			if at, ok := model[key]; ok && rng.IntN(2) == 0 {
+				if err := tx.DeleteGroup([]byte(key), at); err != nil {
+					t.Fatal(err)
+				}
+				delete(model, key)
+			} else if !ok {
+				at := rng.Int64N(1000) - 200
+				if err := tx.OpenGroup([]byte(key), at, []byte("v")); err != nil {
+					t.Fatal(err)
+				}
+				model[key] = at
+			}
+			if rng.IntN(200) == 0 {
+				mustCommit(t, tx)
+				tx = s.Begin()
+			}
+			if step%50 == 0 {
+				upTo := rng.Int64N(1200) - 300
+				var want []string
+				for k, at := range model {
+					if at <= upTo {
+						want = append(want, fmt.Sprintf("%020d%s", at+1<<40, k))
+					}
+				}
+				slices.Sort(want)
+				due, err := tx.DueGroups(upTo, 1<<30, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, d := range due {
+					got = append(got, fmt.Sprintf("%020d%s", d.At+1<<40, d.Key))
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("step %d: scan ≤ %d:\n got %v\nwant %v", step, upTo, got, want)
+				}
+			}
+		}
+	})
+}

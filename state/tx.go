@@ -1,9 +1,11 @@
 package state
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -29,6 +31,8 @@ var _ join.State = (*Tx)(nil)
 type Tx struct {
 	s     *Store
 	txn   *badger.Txn
+	view  *badger.Txn // read-only, same snapshot: scans of the committed part
+	ovl   overlay     // this Tx's writes to the timed tables, sorted
 	done  bool
 	count int64 // writes so far, as Badger counts them
 	size  int64 // bytes so far, as Badger estimates them
@@ -37,8 +41,13 @@ type Tx struct {
 }
 
 // Begin starts a read-write transaction. Call Commit or Discard.
+//
+// A store has one Tx at a time (the task's): scans read the committed state
+// through a read-only snapshot taken with the Tx, which equals the Tx's own
+// snapshot only while no other Tx commits.
 func (s *Store) Begin() *Tx {
-	return &Tx{s: s, txn: s.db.NewTransaction(true)}
+	txn := s.db.NewTransaction(true)
+	return &Tx{s: s, txn: txn, view: s.db.NewTransaction(false)}
 }
 
 // Update runs fn in a transaction and commits it when fn returns nil; it
@@ -59,6 +68,7 @@ func (t *Tx) Commit() error {
 		return ErrTxnDone
 	}
 	t.done = true
+	t.view.Discard()
 	if err := t.txn.Commit(); err != nil {
 		return fmt.Errorf("state: commit: %w", err)
 	}
@@ -68,6 +78,7 @@ func (t *Tx) Commit() error {
 // Discard drops the transaction's writes. Safe after Commit, and twice.
 func (t *Tx) Discard() {
 	t.done = true
+	t.view.Discard()
 	t.txn.Discard()
 }
 
@@ -104,6 +115,9 @@ func (t *Tx) set(k, v []byte) error {
 	if err := t.txn.Set(k, v); err != nil {
 		return t.writeErr(err)
 	}
+	if timedTable(k[0]) {
+		t.ovl.put(k, false)
+	}
 	t.count++
 	t.size += int64(len(k)+len(v)) + 12
 	return nil
@@ -113,8 +127,12 @@ func (t *Tx) del(k []byte) error {
 	if t.done {
 		return ErrTxnDone
 	}
-	if err := t.txn.Delete(t.hold(k)); err != nil {
+	k = t.hold(k)
+	if err := t.txn.Delete(k); err != nil {
 		return t.writeErr(err)
+	}
+	if timedTable(k[0]) {
+		t.ovl.put(k, true)
 	}
 	t.count++
 	t.size += int64(len(k)) + 12
@@ -222,26 +240,99 @@ func (t *Tx) DueWindows(upTo int64, max int, dst []join.Due) ([]join.Due, error)
 }
 
 // scan lists up to max keys of a timed table with time ≤ upTo, in order.
-// Keys only: values are not read.
+// Keys only: values are not read. It merges the committed snapshot (a
+// read-only iterator) with the Tx's own writes to the table (the overlay):
+// an iterator of the read-write Badger txn would copy and sort every pending
+// write of the transaction on each call.
 func (t *Tx) scan(prefix byte, upTo int64, max int, dst []join.Due) ([]join.Due, error) {
 	if t.done {
 		return nil, ErrTxnDone
 	}
-	opt := badger.IteratorOptions{Prefix: []byte{prefix}}
-	it := t.txn.NewIterator(opt)
+	var end [9]byte
+	end[0] = prefix
+	bound := timeBytes(end[:1], upTo) // keys with time ≤ upTo sort ≤ bound+anything
+	it := t.view.NewIterator(badger.IteratorOptions{Prefix: []byte{prefix}})
 	defer it.Close()
-	for it.Seek([]byte{prefix}); it.Valid() && len(dst) < max; it.Next() {
-		k := it.Item().Key()
+	it.Seek([]byte{prefix})
+	o := t.ovl.seek([]byte{prefix})
+	for len(dst) < max {
+		var k []byte
+		var fromOvl bool
+		ck, ok := []byte(nil), it.Valid()
+		if ok {
+			ck = it.Item().Key()
+		}
+		switch {
+		case ok && o < len(t.ovl.keys) && t.ovl.keys[o].key[0] == prefix:
+			c := bytes.Compare(ck, t.ovl.keys[o].key)
+			if c < 0 {
+				k = ck
+			} else {
+				k, fromOvl = t.ovl.keys[o].key, true
+				if c == 0 {
+					it.Next() // the overlay's version wins (k is the overlay's copy)
+				}
+			}
+		case ok:
+			k = ck
+		case o < len(t.ovl.keys) && t.ovl.keys[o].key[0] == prefix:
+			k, fromOvl = t.ovl.keys[o].key, true
+		default:
+			return dst, nil
+		}
 		if len(k) < 9 {
 			return nil, fmt.Errorf("state: bad key in table %c", prefix)
 		}
-		at := readTime(k[1:9])
-		if at > upTo {
-			break
+		if bytes.Compare(k[:9], bound) > 0 {
+			return dst, nil
 		}
-		dst = append(dst, join.Due{At: at, Key: append([]byte(nil), k[9:]...)})
+		if fromOvl {
+			del := t.ovl.keys[o].del
+			o++
+			if del {
+				continue
+			}
+		}
+		// Copy before it.Next: Badger reuses the key's memory.
+		dst = append(dst, join.Due{At: readTime(k[1:9]), Key: append([]byte(nil), k[9:]...)})
+		if !fromOvl {
+			it.Next()
+		}
 	}
 	return dst, nil
+}
+
+func timedTable(prefix byte) bool { return prefix == pExpiry || prefix == pWindow }
+
+// overlay holds a Tx's writes to the timed tables in key order: a set or a
+// delete per key, the last one winning. Close times grow, so inserts land
+// near the end and stay cheap.
+type overlay struct {
+	keys []ovlEntry
+}
+
+type ovlEntry struct {
+	key []byte // held in the Tx arena
+	del bool
+}
+
+func (o *overlay) seek(k []byte) int {
+	i, _ := slices.BinarySearchFunc(o.keys, k, func(e ovlEntry, k []byte) int { return bytes.Compare(e.key, k) })
+	return i
+}
+
+func (o *overlay) put(k []byte, del bool) {
+	n := len(o.keys)
+	if n == 0 || bytes.Compare(o.keys[n-1].key, k) < 0 {
+		o.keys = append(o.keys, ovlEntry{k, del})
+		return
+	}
+	i, found := slices.BinarySearchFunc(o.keys, k, func(e ovlEntry, k []byte) int { return bytes.Compare(e.key, k) })
+	if found {
+		o.keys[i].del = del
+		return
+	}
+	o.keys = slices.Insert(o.keys, i, ovlEntry{k, del})
 }
 
 // Clock implements join.State.
