@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -353,4 +354,23 @@ func TestScanMergesCommittedAndOwnWrites(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Badger's logs reach the injected logger, its info at debug level.
+func TestWithLogger(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := Open(t.TempDir(), WithLogger(l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(buf.Bytes(), []byte(`"level":"DEBUG"`)) || !bytes.Contains(buf.Bytes(), []byte(`"component":"badger"`)) {
+		t.Errorf("no badger debug lines: %s", buf.Bytes())
+	}
+	if bytes.Contains(buf.Bytes(), []byte(`"level":"INFO"`)) {
+		t.Errorf("badger info not demoted: %s", buf.Bytes())
+	}
 }

@@ -85,8 +85,24 @@
 //
 // # State
 //
+// State (implemented by state.Tx) offers groups (get, open with a close
+// time, put, delete), the close index scanned in (close time, key) order up
+// to a time, window aggregates keyed by (start, destination/name) with the
+// same ordered scan, and the clock: stream time and a watermark. The
+// watermark is the stream time up to which everything due has been done; a
+// call whose stream time does not exceed it scans nothing, and a late record
+// that opens an already-due group lowers it. Both are state, so they commit
+// and roll back with everything else.
+//
 // A group is encoded compactly (version byte, varints, fixed 8-byte digests):
 // a side keeps its Snapshot and event findings until the match, then only the
-// digests of its name, payload and source. Window aggregates are encoded the
-// same way (Agg.AppendBinary).
+// digests of its name, payload and source (a matched group waiting for its
+// close is ~60 bytes). A server-first group's own first event is not kept in
+// its pending aggregate but recomputed from the snapshot when needed. Event
+// times and record times are deltas from the group's first record time; a
+// snapshot's topic is a flag when it is the side's Config.ClientTopic /
+// ServerTopic; a join key in lower-case UUID form is packed into 16 bytes in
+// the state key. Window aggregates use the same encoding (Agg.AppendBinary).
+// Every encoding starts with a version byte; a Snapshot field change needs a
+// new version.
 package join
