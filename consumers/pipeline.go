@@ -14,6 +14,7 @@ import (
 
 	"github.com/sstaudit/sstaudit/processors/join"
 	"github.com/sstaudit/sstaudit/schemas"
+	"github.com/sstaudit/sstaudit/telemetry"
 )
 
 // Config configures a Pipeline. Start from NewDefaultConfig.
@@ -35,6 +36,11 @@ type Config struct {
 
 	Join   join.Config
 	Decode schemas.DecodeOptions
+
+	// Telemetry holds the tracer and meter providers and the propagator
+	// (telemetry.Setup): spans per input record and the metrics of SPEC
+	// §11. The zero value records nothing.
+	Telemetry telemetry.Settings
 
 	// IdleAdvance: when a task has seen no input for this long, its stream
 	// time advances with the wall clock (SPEC §4). Default 30s.
@@ -147,6 +153,7 @@ type Pipeline struct {
 	eventCodec *schemas.Codec[schemas.Event]
 	writer     *kafka.Writer
 	stats      Stats
+	tel        *pipelineTel // nil without Config.Telemetry
 
 	ready    atomic.Bool
 	readyMu  sync.Mutex
@@ -183,6 +190,9 @@ func New(cfg Config, checks join.Checks) (*Pipeline, error) {
 	p := &Pipeline{cfg: cfg, checks: checks, log: cfg.Logger, codecs: codecs, eventCodec: avro.Event,
 		notReady: map[string]string{"pipeline": "starting"}}
 	p.writer = newWriter(cfg.Brokers)
+	if p.tel, err = newPipelineTel(cfg.Telemetry, &cfg); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -229,6 +239,7 @@ func newWriter(brokers []string) *kafka.Writer {
 // in hand, commits, and closes. It returns nil after a clean stop.
 func (p *Pipeline) Run(ctx context.Context) error {
 	defer p.writer.Close()
+	defer p.tel.close()
 	if err := os.MkdirAll(p.cfg.StateDir, 0o755); err != nil {
 		return fmt.Errorf("consumers: state dir: %w", err)
 	}
@@ -340,6 +351,7 @@ func (p *Pipeline) runJoin(ctx context.Context) error {
 		parts := gen.Assignments[clientTopic]
 		p.log.Info("partitions assigned", "generation", gen.ID, "member", gen.MemberID, "partitions", len(parts))
 		p.setReady("group", true, "")
+		p.tel.rebalance()
 		committed := map[string]map[int]int64{clientTopic: {}, serverTopic: {}}
 		for topic := range committed {
 			for _, a := range gen.Assignments[topic] {

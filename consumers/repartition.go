@@ -84,6 +84,7 @@ func (p *Pipeline) runRepartition(ctx context.Context) error {
 		cancel()
 		for i := range batch {
 			m := &batch[i]
+			p.tel.consumedTopic(m.Topic)
 			side := 0
 			if m.Topic == p.cfg.ServerTopic {
 				side = 1
@@ -92,6 +93,7 @@ func (p *Pipeline) runRepartition(ctx context.Context) error {
 			if err != nil {
 				out = append(out, p.dlqFor(m, err))
 				p.stats.DLQ.Add(1)
+				p.tel.decodeError(err)
 				continue
 			}
 			for j := range evs {

@@ -40,6 +40,7 @@ type task struct {
 	proc      *join.Processor
 	feeds     [2]*feed
 	cancel    context.CancelFunc
+	tel       *taskTel // nil without telemetry
 
 	heads      [2]*kafka.Message
 	known      [2]bool // caughtUp is known
@@ -128,6 +129,7 @@ func (p *Pipeline) newTask(ctx context.Context, gen *kafka.Generation, part int,
 	}
 	now := time.Now()
 	t.emptySince = [2]time.Time{now, now}
+	t.tel = p.tel.task(part, t.topics)
 	t.log.Info("task started", "client_offset", t.next[0], "server_offset", t.next[1])
 	return t, nil
 }
@@ -138,6 +140,7 @@ func (t *task) close() {
 	if t.cancel != nil {
 		t.cancel()
 	}
+	t.tel.close()
 	for i, f := range t.feeds {
 		if f != nil {
 			_ = f.close()
@@ -178,9 +181,11 @@ func (t *task) run(ctx context.Context) error {
 			}
 		}
 		processStart := time.Now()
+		start := time.Now()
 		if err := t.process(ctx, batch); err != nil {
 			return err
 		}
+		t.tel.processed(start, len(batch), t.next, t.lastRecord)
 		if len(batch) > 0 && t.log.Enabled(ctx, slog.LevelDebug) {
 			t.log.Debug("batch", "messages", len(batch), "wait", collectStart.Sub(waitStart),
 				"collect", processStart.Sub(collectStart), "process", time.Since(processStart))
@@ -296,6 +301,7 @@ func (p *Pipeline) partitionEnds(ctx context.Context, topics [2]string, part int
 
 func (t *task) take(i int, m *kafka.Message) {
 	t.heads[i] = m
+	t.tel.fetched(i, m)
 	t.known[i] = m.HighWaterMark > 0
 	t.caughtUp[i] = isCaughtUp(m)
 	t.emptySince[i] = time.Time{}
@@ -323,7 +329,10 @@ func (t *task) process(ctx context.Context, batch []input) error {
 			t.p.stats.Redelivery.Add(1)
 			continue
 		}
-		if err := t.apply(tx, m, in.side); err != nil {
+		ps := t.tel.startProcess(m, in.side, len(t.out))
+		err := t.apply(tx, m, in.side)
+		t.tel.endProcess(ps, t.out, err)
+		if err != nil {
 			return err
 		}
 		t.next[in.side] = m.Offset + 1
@@ -334,6 +343,7 @@ func (t *task) process(ctx context.Context, batch []input) error {
 		t.lastRecord = max(t.lastRecord, m.Time.UnixMilli())
 		applied = true
 		t.p.stats.Consumed.Add(1)
+		t.tel.consumed(in.side)
 		if tx.Full() {
 			if err := t.flush(ctx, tx); err != nil {
 				return err
@@ -345,7 +355,7 @@ func (t *task) process(ctx context.Context, batch []input) error {
 	// wall clock from the last record seen.
 	if !applied && t.lastRecord > 0 {
 		if idle := time.Since(t.lastInput); idle >= t.p.cfg.IdleAdvance {
-			outs, err := t.proc.Advance(tx, t.lastRecord+idle.Milliseconds())
+			outs, err := t.proc.Advance(t.tel.state(tx), t.lastRecord+idle.Milliseconds())
 			if err != nil {
 				return err
 			}
@@ -362,7 +372,7 @@ func (t *task) process(ctx context.Context, batch []input) error {
 		if !more {
 			break
 		}
-		outs, err := t.proc.Advance(tx, 0)
+		outs, err := t.proc.Advance(t.tel.state(tx), 0)
 		if err != nil {
 			return err
 		}
@@ -386,10 +396,11 @@ func (t *task) apply(tx *state.Tx, m *kafka.Message, side int) error {
 	if err != nil {
 		t.out = append(t.out, t.p.dlqFor(m, err))
 		t.p.stats.DLQ.Add(1)
+		t.p.tel.decodeError(err)
 		return nil
 	}
 	for i := range evs {
-		outs, err := t.proc.Apply(tx, &evs[i])
+		outs, err := t.proc.Apply(t.tel.state(tx), &evs[i])
 		if err != nil {
 			return err
 		}
@@ -465,6 +476,7 @@ func (p *Pipeline) encodeOutput(o *join.Output) (kafka.Message, error) {
 			m.Headers = append(m.Headers, kafka.Header{Key: HeaderTraceParent, Value: []byte(*o.Audit.TraceParent)})
 		}
 		p.stats.Findings.Add(1)
+		p.tel.audit(o.Audit)
 	case o.Metrics != nil:
 		m.Topic = p.cfg.MetricsTopic
 		m.Value, err = p.codecs.WindowMetrics.Encode(*o.Metrics)
@@ -489,9 +501,11 @@ func (t *task) flush(ctx context.Context, tx *state.Tx) error {
 		}
 		t.out = t.out[:0]
 	}
+	start := time.Now()
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("consumers: commit state of partition %d: %w", t.partition, err)
 	}
+	t.tel.committed(start)
 	if t.p.cfg.OnOutput != nil {
 		for _, o := range t.pending {
 			t.p.cfg.OnOutput(o)
@@ -517,6 +531,7 @@ func (p *Pipeline) produce(ctx context.Context, msgs []kafka.Message) error {
 	for {
 		err := p.writer.WriteMessages(wctx, msgs...)
 		if err == nil {
+			p.tel.produced(msgs)
 			p.setReady("producer", true, "")
 			return nil
 		}
@@ -548,6 +563,7 @@ func (t *task) commitGroup(final bool) {
 	if len(offs) == 0 {
 		return
 	}
+	start := time.Now()
 	if err := t.gen.CommitOffsets(offs); err != nil {
 		level := slog.LevelWarn
 		if final {
@@ -559,4 +575,5 @@ func (t *task) commitGroup(final bool) {
 	for i := range t.topics {
 		t.committed[i] = t.next[i]
 	}
+	t.tel.groupCommitted(start, t.store)
 }
