@@ -28,7 +28,9 @@
 // it is a CAPI measure (SPEC §8), and most GA4 events legitimately carry no
 // user data. Browser events are not checked.
 //
-// A missing action_source is reported once: here when the event looks like a
+// Inbound sGTM event data bound for Meta has no action_source yet (the Meta
+// tag sets it), so it is not asked for there. A missing action_source is
+// reported once: here when the event looks like a
 // web event (it then also lacks what website events require), and as
 // processors/params' EVENT_ACTION_SOURCE otherwise.
 //

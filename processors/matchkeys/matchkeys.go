@@ -185,7 +185,9 @@ func required(ev *schemas.Event, cfg *Config, out []schemas.Finding) []schemas.F
 	sgtm := ev.Format == schemas.FormatSGTM
 	as := strings.TrimSpace(ev.ActionSource)
 	if as == "" {
-		if !LooksLikeWeb(ev) {
+		if sgtm || !LooksLikeWeb(ev) {
+			// Inbound sGTM event data has no action_source: the Meta tag
+			// sets it (website) on the way out.
 			return out
 		}
 		path := ev.ActionSourcePath

@@ -80,6 +80,8 @@ func TestCheck(t *testing.T) {
 		{"single event object paths", schemas.SideServer,
 			`{"event_name":"Lead","event_time":1772446490,"action_source":"website","user_data":{` + udThree + `}}`,
 			[]want{{CodeRequiredMissing, "fail", "event_source_url"}, {CodeKeysLow, "warn", "user_data"}}},
+		{"sgtm event data has no action_source yet", schemas.SideServer,
+			`{"event_name":"purchase","client_id":"1.2","user_agent":"` + ua + `","page_location":"https://s.example.net/"}`, nil},
 		{"pixel is not checked", schemas.SideClient, "id=1&ev=Purchase&eid=ORD-1&ts=1772446481250", nil},
 		{"ga4 mp is not banded by default", schemas.SideServer,
 			`{"client_id":"1.2","events":[{"name":"purchase","params":{"transaction_id":"T1","value":1,"currency":"EUR"}}]}`, nil},

@@ -69,6 +69,12 @@
 // key) and the schema-version param are never custom. Everything else is
 // custom and must carry the prefix.
 //
+// Inbound sGTM event data bound for Meta (header sstaudit-destination: meta)
+// still carries GA4 event names and no action_source: the Meta tag maps the
+// name and sets action_source on the way out. There a GA4 recommended name is
+// not a rename (purchase counts as Purchase for PARAM_MISSING) and a missing
+// action_source is not reported; a standard name in the wrong case still is.
+//
 // Paths: a finding names the offending field's path as decoded
 // (data[0].custom_data.currency, cd[currency], events[0].params.value, en),
 // or for a missing field the path it belongs at (gtag currency is cu).

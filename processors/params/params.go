@@ -115,6 +115,9 @@ func (c *checker) actionSource() {
 	if ev.Side != schemas.SideServer {
 		return
 	}
+	if ev.Format == schemas.FormatSGTM && ev.ActionSource == "" {
+		return // inbound sGTM event data: the Meta tag sets action_source on the way out
+	}
 	path := ev.ActionSourcePath
 	if path == "" {
 		path = c.batchPrefix("data[") + "action_source"
@@ -165,6 +168,9 @@ func (c *checker) metaName() {
 	if _, ok := metaStandardEvents[name]; ok || slices.Contains(c.cfg.CustomEventNames, name) {
 		return
 	}
+	if _, ok := ga4ToMeta[name]; ok && ev.Format == schemas.FormatSGTM {
+		return // inbound sGTM event data carries GA4 names; the Meta tag maps them
+	}
 	if ev.ActionSource == "business_messaging" && slices.Contains(c.cfg.BusinessMessagingEventNames, name) {
 		return
 	}
@@ -206,7 +212,13 @@ func snakeCase(s string) bool {
 // metaParams checks value and currency of a Meta event (REFERENCE §2.5).
 func (c *checker) metaParams() {
 	value, currency := c.top("value"), c.top("currency")
-	if c.ev.EventName == "Purchase" {
+	name := c.ev.EventName
+	if c.ev.Format == schemas.FormatSGTM {
+		if std, ok := ga4ToMeta[name]; ok {
+			name = std
+		}
+	}
+	if name == "Purchase" {
 		if value == nil {
 			c.add(CodeParamMissing, SevRequired, DetectorRequired, c.paramPath("value"),
 				"Purchase without value; Meta requires value and currency on Purchase")

@@ -370,3 +370,31 @@ const cleanCAPI = `{"data":[{"event_name":"Purchase","event_time":1772446490,"ev
 "custom_data":{"currency":"EUR","value":84.5,"order_id":"ORD-77120","content_type":"product",
 "content_ids":["TEE-RED-M","CAP-01"],"contents":[{"id":"TEE-RED-M","quantity":1,"item_price":59.5},{"id":"CAP-01","quantity":1,"item_price":25}],"num_items":2}}],
 "partner_agent":"example-sgtm-0.3"}`
+
+// TestSGTMToMeta: inbound sGTM event data bound for Meta carries GA4 names
+// and no action_source; the Meta tag maps both on the way out.
+func TestSGTMToMeta(t *testing.T) {
+	t.Parallel()
+	dec := func(p string) *schemas.Event {
+		evs, err := schemas.Decode(schemas.Message{Value: []byte(p), Side: schemas.SideServer, Destination: "meta",
+			Source: schemas.Source{RecordTime: recordTime}}, schemas.DecodeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if evs[0].Destination != schemas.DestinationMeta {
+			t.Fatalf("destination %s", evs[0].Destination)
+		}
+		return &evs[0]
+	}
+	if got := Check(dec(`{"event_name":"purchase","client_id":"1.2","value":84.5,"currency":"EUR","page_location":"https://s.example.net/"}`), nil, nil); len(got) != 0 {
+		t.Errorf("clean sGTM purchase for Meta: %+v", got)
+	}
+	got := Check(dec(`{"event_name":"purchase","client_id":"1.2","value":84.5}`), nil, nil)
+	if len(got) != 1 || got[0].Code != CodeParamMissing || got[0].Path != "currency" {
+		t.Errorf("sGTM purchase for Meta without currency: %+v", got)
+	}
+	got = Check(dec(`{"event_name":"PURCHASE","client_id":"1.2","value":84.5,"currency":"EUR"}`), nil, nil)
+	if len(got) != 1 || got[0].Code != CodeNameNonstandard || got[0].Severity != schemas.SeverityFail {
+		t.Errorf("sGTM PURCHASE for Meta: %+v", got)
+	}
+}
