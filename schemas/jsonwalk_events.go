@@ -59,63 +59,56 @@ func (w *jsonWalk) assemble(n int, f Format, apply jwApply) []Event {
 	w.uarena, w.ufields = w.uarena[:0], w.ufields[:0]
 	for i := range w.leaves {
 		l := &w.leaves[i]
+		ev := max(l.ev, 0) // request-level leaves go to the first event
 		if l.cls&clsURL != 0 && l.kind == KindString {
 			n := w.urlFields(l)
-			ev := max(l.ev, 0)
 			counts[ev][clsOther] += int32(n)
 			total += n
 		}
-		switch l.cls &^ clsFlags {
+		switch c := l.cls &^ clsFlags; c {
 		case clsMapped:
-			continue
 		case clsShared:
 			shared++
 			total++
-			continue
+		default:
+			counts[ev][c]++
+			total++
 		}
-		ev := l.ev
-		if ev == jwEventAll {
-			ev = 0
-		}
-		counts[ev][l.cls&^clsFlags]++
-		total++
 	}
 
+	// Carve the block: shared user data first, then per event Other,
+	// UserData, Params. counts turn into each list's write cursor; the
+	// lists are set once they are full, capped so appending to one never
+	// writes into its neighbour.
 	evs := make([]Event, n)
 	fields := make([]Field, total)
-	// Carve the block: shared user data first, then per event Other,
-	// UserData, Params. Slices are capped so appending to one never writes
-	// into its neighbour.
-	off := 0
-	sharedBlock := fields[0:0:shared]
-	off += shared
-	for i := range evs {
-		e := &evs[i]
-		e.Format = f
-		c := counts[i]
-		e.Other = fields[off : off : off+int(c[clsOther])]
-		off += int(c[clsOther])
-		e.UserData = fields[off : off : off+int(c[clsUser])]
-		off += int(c[clsUser])
-		e.Params = fields[off : off : off+int(c[clsParam])]
-		off += int(c[clsParam])
+	off := int32(shared)
+	for i := range counts {
+		c := &counts[i]
+		for k := range c {
+			c[k], off = off, off+c[k]
+		}
 	}
 	ustr := string(w.uarena) // "" without an allocation when no URL has a query
 	uf := w.ufields
+	sharedAt := 0
 	for i := range w.leaves {
 		l := &w.leaves[i]
+		ev := max(l.ev, 0)
 		if l.cls&clsURL != 0 && l.kind == KindString {
-			e := &evs[max(l.ev, 0)]
-			for _, f := range uf[:l.nurl] {
-				e.Other = append(e.Other, Field{
-					Path:  ustr[f.path[0]:f.path[1]],
-					Key:   ustr[f.key[0]:f.key[1]],
-					Value: ustr[f.val[0]:f.val[1]],
-				})
+			c := &counts[ev][clsOther]
+			for _, u := range uf[:l.nurl] {
+				fields[*c] = Field{
+					Path:  ustr[u.path[0]:u.path[1]],
+					Key:   ustr[u.key[0]:u.key[1]],
+					Value: ustr[u.val[0]:u.val[1]],
+				}
+				*c++
 			}
 			uf = uf[l.nurl:]
 		}
-		if l.cls&clsTap != 0 {
+		cls := l.cls &^ clsFlags
+		if cls == clsMapped || l.cls&clsTap != 0 {
 			if l.ev == jwEventAll {
 				for k := range evs {
 					apply(&evs[k], w, l)
@@ -124,50 +117,39 @@ func (w *jsonWalk) assemble(n int, f Format, apply jwApply) []Event {
 				apply(&evs[l.ev], w, l)
 			}
 		}
-		switch l.cls &^ clsFlags {
+		switch cls {
 		case clsMapped:
-			if l.ev == jwEventAll {
-				for k := range evs {
-					apply(&evs[k], w, l)
-				}
-			} else {
-				apply(&evs[l.ev], w, l)
-			}
-			continue
 		case clsShared:
-			sharedBlock = append(sharedBlock, w.field(l))
-			continue
-		}
-		ev := l.ev
-		if ev == jwEventAll {
-			ev = 0
-		}
-		e := &evs[ev]
-		switch l.cls &^ clsFlags {
-		case clsUser:
-			e.UserData = append(e.UserData, w.field(l))
-		case clsParam:
-			e.Params = append(e.Params, w.field(l))
+			fields[sharedAt] = w.field(l)
+			sharedAt++
 		default:
-			e.Other = append(e.Other, w.field(l))
+			c := &counts[ev][cls]
+			fields[*c] = w.field(l)
+			*c++
 		}
 	}
+	start := int32(shared)
 	for i := range evs {
 		e := &evs[i]
-		if shared > 0 && len(e.UserData) == 0 {
-			e.UserData = sharedBlock
-		}
-		if len(e.Other) == 0 {
-			e.Other = nil
-		}
-		if len(e.UserData) == 0 {
-			e.UserData = nil
-		}
-		if len(e.Params) == 0 {
-			e.Params = nil
+		e.Format = f
+		ends := counts[i] // the cursors stopped at each list's end
+		e.Other = fieldList(fields, start, ends[clsOther])
+		e.UserData = fieldList(fields, ends[clsOther], ends[clsUser])
+		e.Params = fieldList(fields, ends[clsUser], ends[clsParam])
+		start = ends[clsParam]
+		if shared > 0 && e.UserData == nil {
+			e.UserData = fields[:shared:shared]
 		}
 	}
 	return evs
+}
+
+// fieldList is fields[a:b] capped at b, or nil when empty.
+func fieldList(fields []Field, a, b int32) []Field {
+	if a == b {
+		return nil
+	}
+	return fields[a:b:b]
 }
 
 // topKey reports whether the top-level object has the key name, and
