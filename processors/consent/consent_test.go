@@ -311,3 +311,27 @@ var cleanCAPI = `{"data":[{"event_name":"Purchase","event_time":1772446490,"even
 "custom_data":{"currency":"EUR","value":84.5,"order_id":"ORD-77120","content_type":"product",
 "content_ids":["TEE-RED-M","CAP-01"],"contents":[{"id":"TEE-RED-M","quantity":1,"item_price":59.5},{"id":"CAP-01","quantity":1,"item_price":25}],"num_items":2}}],
 "partner_agent":"example-sgtm-0.3"}`
+
+// FuzzDecodePurposes: any string decodes without panic; a decoded string
+// keeps its purposes when later segments change.
+func FuzzDecodePurposes(f *testing.F) {
+	for _, s := range []string{tcString(2, 1, 3, 4, 7), tcString(1, 2), "", "C", strings.Repeat("_", 30), "CP.x", "  CQ===== "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, ok := DecodePurposes(s)
+		if !ok {
+			if p != 0 {
+				t.Fatalf("not ok but purposes %b", p)
+			}
+			return
+		}
+		core := strings.TrimSpace(s)
+		if i := strings.IndexByte(core, '.'); i >= 0 {
+			core = core[:i]
+		}
+		if q, ok2 := DecodePurposes(core + ".other"); !ok2 || q != p {
+			t.Fatalf("core %q with another segment: %b %v, want %b", core, q, ok2, p)
+		}
+	})
+}

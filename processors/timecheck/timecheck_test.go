@@ -197,3 +197,23 @@ const cleanCAPI = `{"data":[{"event_name":"Purchase","event_time":1772446490,"ev
 "partner_agent":"example-sgtm-0.3"}`
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// FuzzCheck: any decodable event is checked without panic, and a unit
+// finding is never accompanied by stale/future.
+func FuzzCheck(f *testing.F) {
+	for _, s := range []string{capi("1772446500", "website"), capi("1772446500000", "website"), mp("17724465"), sgtm(`"1.7e9"`), pixel("-1"), pixel("99999999999999999999999")} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		evs, err := schemas.Decode(schemas.Message{Value: []byte(s), Source: schemas.Source{RecordTime: recordTime}}, schemas.DecodeOptions{})
+		if err != nil {
+			return
+		}
+		for i := range evs {
+			got := Check(&evs[i], nil, nil)
+			if len(got) > 1 {
+				t.Fatalf("more than one time finding: %+v", got)
+			}
+		}
+	})
+}
