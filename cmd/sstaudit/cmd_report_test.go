@@ -53,7 +53,7 @@ func produceOutputs(t *testing.T, brokers []string) {
 			r := schemas.AuditRecord{AuditID: "a-" + id, Outcome: "matched", Destination: "meta", EventID: &id, EventName: name,
 				ClientEventName: &name, ServerEventName: &name, Client: side, Server: side, SkewMs: &skew, Aligned: &aligned,
 				MatchKeys: &schemas.MatchKeys{Present: keys, Count: int32(len(keys)), Band: "pass", EMQEstimate: 8.5},
-				Findings: []schemas.FindingRecord{}, SchemaVersion: "1"}
+				Findings:  []schemas.FindingRecord{}, SchemaVersion: "1"}
 			if name == "Lead" && j == 0 {
 				entity := "email"
 				r.Findings = append(r.Findings, schemas.FindingRecord{Code: "PII_LEAK", Severity: "critical", Side: "client",
