@@ -65,19 +65,22 @@ func (g *group) reset() {
 	dups := g.dups[:0]
 	cf, sf := g.client.findings[:0], g.server.findings[:0]
 	ch, sh := g.client.snap.Hashes[:0], g.server.snap.Hashes[:0]
+	cp, sp := g.client.snap.Plain[:0], g.server.snap.Plain[:0]
 	g.pending.reset()
 	p := g.pending
 	*g = group{dups: dups, pending: p}
 	g.client.findings, g.server.findings = cf, sf
 	g.client.snap.Hashes, g.server.snap.Hashes = ch, sh
+	g.client.snap.Plain, g.server.snap.Plain = cp, sp
 }
 
 // setFull makes s a full side holding snap and findings.
 func (s *side) setFull(snap *processors.Snapshot, findings []schemas.Finding) {
-	hashes := s.snap.Hashes[:0]
+	hashes, plain := s.snap.Hashes[:0], s.snap.Plain[:0]
 	s.present, s.full = true, true
 	s.snap = *snap
 	s.snap.Hashes = append(hashes, snap.Hashes...)
+	s.snap.Plain = append(plain, snap.Plain...)
 	s.findings = append(s.findings[:0], findings...)
 	s.name = nameDigest(snap.EventName)
 	s.payload = snap.Payload
@@ -88,8 +91,8 @@ func (s *side) setFull(snap *processors.Snapshot, findings []schemas.Finding) {
 func (s *side) compact() {
 	s.full = false
 	s.findings = s.findings[:0]
-	hashes := s.snap.Hashes[:0]
-	s.snap = processors.Snapshot{Hashes: hashes}
+	hashes, plain := s.snap.Hashes[:0], s.snap.Plain[:0]
+	s.snap = processors.Snapshot{Hashes: hashes, Plain: plain}
 }
 
 // sourceDigest identifies an input exactly (topic, partition, offset, batch
@@ -112,7 +115,7 @@ func nameDigest(name string) uint64 {
 	return h.Sum64()
 }
 
-const groupVersion = 1
+const groupVersion = 2 // 2: snapshots carry Plain digests
 
 // group flags
 const (
@@ -317,13 +320,21 @@ func appendSnapshot(b []byte, s *processors.Snapshot, first int64, topics *[2]st
 			b = appendU64(b, h.Double)
 		}
 	}
+	// Plain digests exist only for events that carried plaintext user data.
+	b = appendUvarint(b, uint64(len(s.Plain)))
+	for _, pd := range s.Plain {
+		b = append(b, pd.Key)
+		for _, d := range [...]uint64{pd.Norm, pd.Double, pd.Wrong[0], pd.Wrong[1], pd.Wrong[2]} {
+			b = appendU64(b, d)
+		}
+	}
 	return b
 }
 
 var severities = [...]schemas.Severity{"", schemas.SeverityInfo, schemas.SeverityWarn, schemas.SeverityFail, schemas.SeverityCritical}
 
 func decodeSnapshot(r *reader, s *processors.Snapshot, first int64, topics *[2]string) {
-	hashes := s.Hashes[:0]
+	hashes, plain := s.Hashes[:0], s.Plain[:0]
 	*s = processors.Snapshot{}
 	head := r.byte()
 	s.Side = schemas.SideClient
@@ -371,20 +382,29 @@ func decodeSnapshot(r *reader, s *processors.Snapshot, first int64, topics *[2]s
 		copy(s.TraceID[:], r.bytes(16))
 		copy(s.SpanID[:], r.bytes(8))
 	}
-	n := r.count()
-	if n == 0 {
-		s.Hashes = nil // a Snapshot without hashes round-trips as nil
-		return
-	}
-	for ; n > 0; n-- {
-		k := r.byte()
-		h := processors.HashDigest{Key: k &^ 0x80, Value: r.u64()}
-		if k&0x80 != 0 {
-			h.Double = r.u64()
+	if n := r.count(); n > 0 {
+		for ; n > 0; n-- {
+			k := r.byte()
+			h := processors.HashDigest{Key: k &^ 0x80, Value: r.u64()}
+			if k&0x80 != 0 {
+				h.Double = r.u64()
+			}
+			hashes = append(hashes, h)
 		}
-		hashes = append(hashes, h)
+		s.Hashes = hashes
+	} else {
+		s.Hashes = nil // a Snapshot without hashes round-trips as nil
 	}
-	s.Hashes = hashes
+	if n := r.count(); n > 0 {
+		for ; n > 0; n-- {
+			pd := processors.PlainDigest{Key: r.byte(), Norm: r.u64(), Double: r.u64()}
+			for i := range pd.Wrong {
+				pd.Wrong[i] = r.u64()
+			}
+			plain = append(plain, pd)
+		}
+		s.Plain = plain
+	}
 }
 
 func appendFindings(b []byte, fs []schemas.Finding) []byte {

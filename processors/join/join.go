@@ -540,6 +540,13 @@ func (p *Processor) close(tx State, key []byte, g *group, out []Output) ([]Outpu
 	}
 	all := make([]schemas.Finding, 0, len(sd.findings)+1)
 	all = append(append(all, sd.findings...), f)
+	// The pair checks that need only one side (e.g. an fbclid modified
+	// between the page URL and fbc) still run on an orphan.
+	if outcome == schemas.OutcomeClientOnly {
+		all = p.checks.Pair(&sd.snap, nil, all)
+	} else {
+		all = p.checks.Pair(nil, &sd.snap, all)
+	}
 	for i := range all {
 		d.finding(&all[i])
 	}

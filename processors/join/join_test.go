@@ -893,6 +893,7 @@ func TestEncodingRoundTrip(t *testing.T) {
 		ActionSource: "website", MatchKeys: processors.KeyEmail | processors.KeyFBP, ClickIDs: processors.ClickFBC,
 		Consent: processors.ConsentSignalPresent, FBP: 77, Payload: 99, FBCLID: 1 << 63,
 		Hashes:      []processors.HashDigest{{Key: 0, Value: 5, Double: 6}, {Key: 1, Value: 8}},
+		Plain:       []processors.PlainDigest{{Key: 1, Norm: 11, Double: 12, Wrong: [3]uint64{13, 14, 0}}},
 		FindingsMax: schemas.SeverityFail, TraceID: [16]byte{1}, SpanID: [8]byte{2},
 	}
 	fs := []schemas.Finding{{Code: "HASH_FORMAT", Severity: schemas.SeverityWarn, Side: schemas.FindingServer, Path: "p", Entity: "e", Detector: "d", Message: "m", Fingerprint: "f"}}
