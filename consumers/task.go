@@ -69,6 +69,7 @@ func (p *Pipeline) newTask(ctx context.Context, gen *kafka.Generation, part int,
 	}
 	jc := p.cfg.Join
 	jc.Partition = int32(part)
+	jc.ClientTopic, jc.ServerTopic = clientTopic, serverTopic
 	proc, err := join.New(jc, p.checks)
 	if err != nil {
 		_ = store.Close()
