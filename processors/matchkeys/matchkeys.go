@@ -121,11 +121,13 @@ func Summarize(s *processors.Snapshot, cfg *Config) schemas.MatchKeys {
 	if s == nil {
 		return schemas.MatchKeys{Present: []string{}, Band: Band(0, cfg)}
 	}
-	names := s.MatchKeys.Names()
-	if names == nil {
-		names = []string{}
+	n := s.MatchKeys.Count()
+	names := make([]string, 0, n) // one allocation; MatchKey.Names grows its slice
+	for i, name := range processors.MatchKeyNames {
+		if s.MatchKeys&(1<<uint(i)) != 0 {
+			names = append(names, name)
+		}
 	}
-	n := len(names)
 	return schemas.MatchKeys{
 		Present:     names,
 		Count:       int32(n),
