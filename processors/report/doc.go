@@ -114,7 +114,9 @@
 // count of findings with that share of the denominator. Percent bands are
 // closed below: 89.99% is below 90%. A check is not measured when its
 // denominator is zero: no inventory value; no GA4 events; no matched pairs;
-// no Meta server events in the audit records; no Meta Purchase server event;
+// no Meta server events in the audit records; no Meta Purchase server event,
+// or an EMQ estimate of exactly 0 although match keys are present (the
+// pipeline ran without an estimator);
 // no events at all (hash section); no audit records (test events, server PII).
 //
 // A test event validates when a matched audit record (not a duplicate) has

@@ -359,9 +359,14 @@ func capiChecks(s *Summary, inv *Inventory) []Check {
 	c = Check{ID: "capi.emq_purchase", Title: "EMQ estimate, Purchase", Source: "streams",
 		Thresholds: "≥ 8.0 pass, 6.0–7.9 warn, < 6.0 fail (sstaudit's heuristic estimate; Meta publishes no weights)", HousePolicy: true,
 		Advice: "Raise Purchase match quality: add hashed em and ph, fbc/fbp and external_id (see the EMQ roadmap)."}
-	if e := s.Event("meta", "Purchase"); e == nil || e.EMQEstimateAvg == nil {
+	switch e := s.Event("meta", "Purchase"); {
+	case e == nil || e.EMQEstimateAvg == nil:
 		out = append(out, notMeasured(c, "no Meta Purchase server events"))
-	} else {
+	case *e.EMQEstimateAvg == 0 && e.MatchKeysAvg != nil && *e.MatchKeysAvg > 0:
+		// Match keys present yet an estimate of exactly 0: the pipeline ran
+		// without an EMQ estimator, so there is no figure to grade.
+		out = append(out, notMeasured(c, "no EMQ estimate in the records (estimator not configured)"))
+	default:
 		v := *e.EMQEstimateAvg
 		out = append(out, measured(c, v, strconv.FormatFloat(v, 'f', 1, 64)+" / 10", bandHigh(v, 8.0, 6.0)))
 	}

@@ -144,6 +144,8 @@ func TestSectionChecks(t *testing.T) {
 		{"emq 6.0 warn", meta(Counts{}, EventTotals{"meta", "Purchase", Counts{ServerEvents: 1, EMQEstimateAvg: f(6.0)}}), nil, "capi.emq_purchase", Warn},
 		{"emq 5.99 fail", meta(Counts{}, EventTotals{"meta", "Purchase", Counts{ServerEvents: 1, EMQEstimateAvg: f(5.99)}}), nil, "capi.emq_purchase", Fail},
 		{"emq none", meta(Counts{}), nil, "capi.emq_purchase", NotMeasured},
+		{"emq no estimator", meta(Counts{}, EventTotals{"meta", "Purchase", Counts{ServerEvents: 1, EMQEstimateAvg: f(0), MatchKeysAvg: f(7)}}), nil, "capi.emq_purchase", NotMeasured},
+		{"emq 0 without keys", meta(Counts{}, EventTotals{"meta", "Purchase", Counts{ServerEvents: 1, EMQEstimateAvg: f(0), MatchKeysAvg: f(0)}}), nil, "capi.emq_purchase", Fail},
 		{"keys 6 pass", meta(Counts{MatchKeysAvg: f(6)}), nil, "capi.completeness", Pass},
 		{"keys 5 warn", meta(Counts{MatchKeysAvg: f(5)}), nil, "capi.completeness", Warn},
 		{"keys 4 warn", meta(Counts{MatchKeysAvg: f(4)}), nil, "capi.completeness", Warn},
