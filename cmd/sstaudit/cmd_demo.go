@@ -82,17 +82,22 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 	pc.MaxTaskIdle = 200 * time.Millisecond
 	pc.SessionTimeout = 6 * time.Second
 	pc.Decode = aud.DecodeOptions(0)
-	pc.Logger = env.Logger
+	tel, shutdownTel, err := setupTelemetry(ctx, env, "demo", 0, cfg.Log)
+	if err != nil {
+		return err
+	}
+	defer shutdownTel()
+	pc.Logger, pc.Telemetry = tel.Logger, tel
 	pc.OnOutput = tally.add
 	p, err := consumers.New(pc, aud.Checks())
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	srv, err := serveHTTP(ctx, env, cfg.HTTP, p)
+	srv, err := startHTTP(cfg.HTTP, p, tel)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	defer srv.shutdown()
+	defer shutdownHTTP(srv)
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -127,7 +132,7 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 	fmt.Fprintf(out, "demo finished in %s\n", time.Since(started).Round(100*time.Millisecond))
 
 	if cfg.Serve {
-		fmt.Fprintf(out, "dashboard at http://%s/ (health /healthz, readiness /readyz); Ctrl-C to stop\n", srv.addr)
+		fmt.Fprintf(out, "dashboard at http://%s/ (metrics /metrics, health /healthz, readiness /readyz); Ctrl-C to stop\n", srv.Addr())
 		<-ctx.Done()
 	}
 	return nil

@@ -2,81 +2,80 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"time"
 
 	"github.com/sstaudit/sstaudit/consumers"
+	"github.com/sstaudit/sstaudit/telemetry"
 )
 
-// runPipeline is the body of `sstaudit run`: the pipeline plus its HTTP
-// endpoints, until SIGINT/SIGTERM (ctx) stops intake; then the batch in hand
-// is flushed and committed, and everything closes.
+// runPipeline is the body of `sstaudit run`: telemetry from the OTEL_*
+// environment, the pipeline, and its HTTP endpoints (/healthz, /readyz,
+// /metrics), until SIGINT/SIGTERM (ctx) stops intake; then the batch in hand
+// is flushed and committed, everything closes, and telemetry is flushed with
+// a fresh deadline.
 func runPipeline(ctx context.Context, env *Env, cfg RunConfig) error {
 	aud, err := buildAuditor(env, "run")
 	if err != nil {
 		return err
 	}
-	p, err := consumers.New(pipelineConfig(env, cfg, aud), aud.Checks())
-	if err != nil {
-		return usageErrorf("run: %v", err)
-	}
-	srv, err := serveHTTP(ctx, env, cfg.HTTP, p)
+	tel, shutdownTel, err := setupTelemetry(ctx, env, cfg.InstanceID, cfg.TraceRatio, cfg.Log)
 	if err != nil {
 		return err
 	}
-	defer srv.shutdown()
-	env.Logger.Info("sstaudit running", "brokers", cfg.Brokers, "group", cfg.Group, "http", srv.addr, "version", env.Version)
+	defer shutdownTel()
+	pc := pipelineConfig(env, cfg, aud)
+	pc.Logger, pc.Telemetry = tel.Logger, tel
+	p, err := consumers.New(pc, aud.Checks())
+	if err != nil {
+		return usageErrorf("run: %v", err)
+	}
+	srv, err := startHTTP(cfg.HTTP, p, tel)
+	if err != nil {
+		return err
+	}
+	defer shutdownHTTP(srv)
+	tel.Logger.Info("sstaudit running", "brokers", cfg.Brokers, "group", cfg.Group, "http", srv.Addr(), "version", env.Version)
 	if err := p.Run(ctx); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	env.Logger.Info("sstaudit stopped cleanly")
+	tel.Logger.Info("sstaudit stopped cleanly")
 	return nil
 }
 
-// httpServer is the --http listener of run and demo.
-type httpServer struct {
-	addr string
-	srv  *http.Server
-	done chan struct{}
-}
-
-// serveHTTP starts /healthz and /readyz (and whatever else mux carries) on
-// addr. The listener is bound before it returns, so a port clash is an
-// immediate error.
-func serveHTTP(ctx context.Context, env *Env, addr string, p *consumers.Pipeline) (*httpServer, error) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = w.Write([]byte("ok\n"))
+// setupTelemetry builds the logger, tracer and meter providers from the
+// OTEL_* environment (none exported by default; /metrics always). A bad
+// OTEL_* value is a configuration error. The returned func flushes and
+// stops them within telemetry.ShutdownTimeout.
+func setupTelemetry(ctx context.Context, env *Env, instanceID string, ratio float64, log telemetry.LogConfig) (telemetry.Settings, func(), error) {
+	tel, shutdown, err := telemetry.Setup(ctx, telemetry.Config{
+		Version: env.Version, InstanceID: instanceID, TraceRatio: ratio,
+		Log: log, LogWriter: env.Stderr, Getenv: env.Getenv,
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if ok, why := p.Ready(); !ok {
-			http.Error(w, "not ready: "+why, http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = w.Write([]byte("ready\n"))
-	})
-	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("http: listen on %s: %w", addr, err)
+		return tel, nil, usageErrorf("telemetry: %v", err)
 	}
-	s := &httpServer{addr: ln.Addr().String(), srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			env.Logger.Error("http server", "error", err)
+	return tel, func() {
+		c, cancel := context.WithTimeout(context.Background(), telemetry.ShutdownTimeout)
+		defer cancel()
+		if err := shutdown(c); err != nil {
+			tel.Logger.Warn("telemetry shutdown", "error", err)
 		}
-	}()
-	return s, nil
+	}, nil
 }
 
-// shutdown stops the server, letting requests in flight finish for a few
-// seconds. It is safe to call more than once.
-func (s *httpServer) shutdown() {
+// startHTTP starts /healthz, /readyz and /metrics on addr; the listener is
+// bound before it returns, so a port clash is an immediate error.
+func startHTTP(addr string, p *consumers.Pipeline, tel telemetry.Settings) (*consumers.HTTPServer, error) {
+	srv := consumers.NewHTTPServer(consumers.HTTPConfig{Addr: addr, Ready: p.Ready, Metrics: tel.MetricsHandler, Logger: tel.Logger})
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("http: %w", err)
+	}
+	return srv, nil
+}
+
+func shutdownHTTP(srv *consumers.HTTPServer) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = s.srv.Shutdown(ctx)
-	<-s.done
+	_ = srv.Shutdown(ctx)
 }

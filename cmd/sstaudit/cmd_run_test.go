@@ -45,7 +45,7 @@ func (s *syncBuffer) String() string {
 }
 
 // TestRunServesHealthAndStopsCleanly runs `sstaudit run` on the embedded
-// broker: /healthz answers, /readyz turns ready once the group has its
+// broker: /healthz and /metrics answer, /readyz turns ready once the group has its
 // partitions, and cancelling (what SIGINT/SIGTERM do) stops it with exit 0.
 func TestRunServesHealthAndStopsCleanly(t *testing.T) {
 	t.Parallel()
@@ -89,6 +89,9 @@ func TestRunServesHealthAndStopsCleanly(t *testing.T) {
 	}
 	if code, body := get("/healthz"); code != http.StatusOK || !strings.Contains(body, "ok") {
 		t.Fatalf("/healthz = %d %q", code, body)
+	}
+	if code, body := get("/metrics"); code != http.StatusOK || !strings.Contains(body, "sstaudit_") {
+		t.Fatalf("/metrics = %d, no sstaudit_ series in:\n%.500s", code, body)
 	}
 	cancel()
 	select {
