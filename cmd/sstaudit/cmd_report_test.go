@@ -34,7 +34,7 @@ func updating() bool {
 
 // produceOutputs writes audit records (Avro) and window metrics (JSON) as
 // the pipeline would, some of them twice (at-least-once).
-func produceOutputs(t *testing.T, brokers []string) {
+func produceOutputs(t *testing.T, brokers []string, findingsTopic, metricsTopic string) {
 	t.Helper()
 	js, _ := schemas.NewCodecs(schemas.OutputJSON)
 	av, _ := schemas.NewCodecs(schemas.OutputAvro)
@@ -87,7 +87,7 @@ func produceOutputs(t *testing.T, brokers []string) {
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for topic, msgs := range map[string][]kafka.Message{"audit.findings": findings, "audit.metrics": metrics} {
+	for topic, msgs := range map[string][]kafka.Message{findingsTopic: findings, metricsTopic: metrics} {
 		for i := range msgs {
 			msgs[i].Topic = topic
 		}
@@ -99,7 +99,7 @@ func produceOutputs(t *testing.T, brokers []string) {
 
 func TestReportCommandOnFakeBroker(t *testing.T) {
 	brokers := kafkatest.NewFake(t, 2, "audit.findings", "audit.metrics")
-	produceOutputs(t, brokers)
+	produceOutputs(t, brokers, "audit.findings", "audit.metrics")
 	dir := t.TempDir()
 	out := filepath.Join(dir, "SERVER-SIDE-TRACKING-AUDIT.md")
 	env := map[string]string{"SOURCE_DATE_EPOCH": "1790003600"}
@@ -141,6 +141,32 @@ func TestReportCommandOnFakeBroker(t *testing.T) {
 	head := fmt.Sprintf("Server-Side Tracking Health Score: %d/100 (Grade: %s)\n", doc.Score.Points, doc.Score.Grade)
 	if !strings.HasPrefix(stdout, head) || !bytes.Contains(md, []byte(head)) {
 		t.Errorf("stdout %q and the report must start the score block with %q", stdout, head)
+	}
+}
+
+func TestIntegrationReportCommand(t *testing.T) {
+	brokers := kafkatest.Brokers(t)
+	findings, metrics := kafkatest.UniqueName(t, "findings"), kafkatest.UniqueName(t, "metrics")
+	kafkatest.CreateTopics(t, brokers, 3, findings, metrics)
+	produceOutputs(t, brokers, findings, metrics)
+	out := filepath.Join(t.TempDir(), "audit.md")
+	stdout, _, err := invoke(t, map[string]string{"SOURCE_DATE_EPOCH": "1790003600"}, "report", "--brokers", strings.Join(brokers, ","),
+		"--findings-topic", findings, "--metrics-topic", metrics, "--out", out, "--inventory", "testdata/report/inventory.yaml")
+	if err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	// Same records as on the fake broker: the same score block.
+	want, err := os.ReadFile("testdata/report/stdout.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := string(want[:bytes.Index(want, []byte("\n\n"))+1])
+	if !strings.HasPrefix(stdout, block) {
+		t.Errorf("stdout:\n%s\nwant the score block:\n%s", stdout, block)
+	}
+	md, err := os.ReadFile(out)
+	if err != nil || !bytes.Contains(md, []byte(block[:strings.Index(block, "\n")])) {
+		t.Errorf("report %s lacks the score (err %v)", out, err)
 	}
 }
 
