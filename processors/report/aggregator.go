@@ -17,6 +17,7 @@ const (
 	defaultRecentAuditIDs = 1 << 18 // audit_ids remembered for deduplication
 	maxWindowsPerSeries   = 4096    // window starts remembered per (destination, event_name, partition)
 	maxSeries             = 2000    // (destination, event_name) pairs kept apart; the rest fold into "(other)"
+	maxWindowSeries       = 16384   // (destination, event_name, partition) with a window set
 	maxCodes              = 256     // distinct finding codes
 	maxLeakPaths          = 256     // distinct (entity, side, path) of PII leaks
 	maxExamples           = 5       // example event_ids per finding code
@@ -151,19 +152,23 @@ func (a *Aggregator) AddMetrics(m *schemas.WindowMetrics) {
 	sk := a.seriesKeyFor(m.Destination, m.EventName)
 	ps := partSeries{seriesKey{m.Destination, m.EventName}, m.Partition}
 	ws := a.windows[ps]
-	if ws == nil {
+	if ws == nil && len(a.windows) < maxWindowSeries {
 		ws = &windowSet{floor: -1 << 62, seen: map[int64]struct{}{}}
 		a.windows[ps] = ws
 	}
-	if m.WindowStart <= ws.floor {
-		a.lateMetrics++
-		return
+	// Beyond maxWindowSeries partition series, windows of new ones are
+	// counted without deduplication (doc.go).
+	if ws != nil {
+		if m.WindowStart <= ws.floor {
+			a.lateMetrics++
+			return
+		}
+		if _, dup := ws.seen[m.WindowStart]; dup {
+			a.dupMetrics++
+			return
+		}
+		ws.add(m.WindowStart)
 	}
-	if _, dup := ws.seen[m.WindowStart]; dup {
-		a.dupMetrics++
-		return
-	}
-	ws.add(m.WindowStart)
 	if a.firstWindow == 0 || m.WindowStart < a.firstWindow {
 		a.firstWindow = m.WindowStart
 	}

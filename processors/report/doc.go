@@ -36,7 +36,9 @@
 // An Aggregator fed live stays bounded: at most 262,144 recent audit_ids
 // (a 64-bit hash each; WithRecentAuditIDs), 4,096 window starts per
 // (destination, event_name, partition) — when full it forgets the oldest half
-// and treats windows at or below them as late and already counted — 2,000
+// and treats windows at or below them as late and already counted; at most
+// 16,384 such partition series, windows of further ones being counted without
+// deduplication — 2,000
 // (destination, event_name) series (more fold into "(other)"), 256 finding
 // codes, 256 (entity, side, path) leak rows (array indices normalised to
 // [*]; more fold into path "(other)"), 5 examples per code, match-key counts

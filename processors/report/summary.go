@@ -274,12 +274,12 @@ func (a *Aggregator) Summary() Summary {
 
 func (a *Aggregator) testEvents() []TestEvent {
 	out := make([]TestEvent, len(metaTestEvents))
+	keys := slices.Collect(maps.Keys(a.tests))
+	slices.SortFunc(keys, func(x, y testKey) int {
+		return cmp.Or(cmp.Compare(x.dest, y.dest), cmp.Compare(x.name, y.name))
+	})
 	for i := range metaTestEvents {
 		te := TestEvent{Name: metaTestEvents[i], GA4Name: ga4TestEvents[i], Sides: []TestEventSide{}}
-		keys := slices.Collect(maps.Keys(a.tests))
-		slices.SortFunc(keys, func(x, y testKey) int {
-			return cmp.Or(cmp.Compare(x.dest, y.dest), cmp.Compare(x.name, y.name))
-		})
 		for _, k := range keys {
 			if slotOf(k.dest, k.name) != i {
 				continue
