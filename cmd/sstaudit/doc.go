@@ -25,7 +25,7 @@
 // A body gets a resolved, valid config and an Env with the streams, the
 // logger, the environment and the config file's raw 'policy:' section, which
 // Env.DecodePolicy decodes strictly. It returns nil on success, including a
-// clean shutdown after ctx is cancelled. Bodies replace the
-// errNotAvailable placeholders in cmd_<name>.go; flags are added in
-// configs.go, with help text stating the unit and the default.
+// clean shutdown after ctx is cancelled. Each body lives in cmd_<name>.go;
+// flags are added in configs.go, with help text stating the unit and the
+// default.
 package main

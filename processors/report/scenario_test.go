@@ -64,8 +64,6 @@ func noActionSource(r *schemas.AuditRecord) {
 	}
 }
 
-func noEventID(r *schemas.AuditRecord) { r.EventID = nil }
-
 func finding(code, sev, side, path string) schemas.FindingRecord {
 	return schemas.FindingRecord{Code: code, Severity: sev, Side: side, Path: path, Detector: "test", Message: code}
 }
