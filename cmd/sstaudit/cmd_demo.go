@@ -14,6 +14,7 @@ import (
 
 	"github.com/sstaudit/sstaudit/consumers"
 	"github.com/sstaudit/sstaudit/processors/join"
+	"github.com/sstaudit/sstaudit/processors/report"
 	"github.com/sstaudit/sstaudit/schemas"
 	"github.com/sstaudit/sstaudit/schemas/synth"
 )
@@ -88,7 +89,16 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 	}
 	defer shutdownTel()
 	pc.Logger, pc.Telemetry = tel.Logger, tel
-	pc.OnOutput = tally.add
+	agg := report.NewAggregator()
+	pc.OnOutput = func(o join.Output) {
+		tally.add(o)
+		if o.Audit != nil {
+			agg.Add(o.Audit)
+		}
+		if o.Metrics != nil {
+			agg.AddMetrics(o.Metrics)
+		}
+	}
 	p, err := consumers.New(pc, aud.Checks())
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -129,7 +139,11 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	printDemoSummary(out, truth, tally, p.Stats().DLQ.Load())
-	fmt.Fprintf(out, "demo finished in %s\n", time.Since(started).Round(100*time.Millisecond))
+	fmt.Fprintln(out)
+	if err := report.Render(out, report.Build(agg.Summary(), nil, report.Options{Now: time.Now()})); err != nil {
+		return fmt.Errorf("demo: report: %w", err)
+	}
+	fmt.Fprintf(out, "\ndemo finished in %s\n", time.Since(started).Round(100*time.Millisecond))
 
 	if cfg.Serve {
 		fmt.Fprintf(out, "dashboard at http://%s/ (metrics /metrics, health /healthz, readiness /readyz); Ctrl-C to stop\n", srv.Addr())
