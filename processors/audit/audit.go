@@ -2,9 +2,12 @@ package audit
 
 import (
 	"github.com/sstaudit/sstaudit/processors"
+	"github.com/sstaudit/sstaudit/processors/consent"
 	"github.com/sstaudit/sstaudit/processors/hashing"
 	"github.com/sstaudit/sstaudit/processors/join"
+	"github.com/sstaudit/sstaudit/processors/matchkeys"
 	"github.com/sstaudit/sstaudit/processors/pair"
+	"github.com/sstaudit/sstaudit/processors/params"
 	"github.com/sstaudit/sstaudit/processors/pii"
 	"github.com/sstaudit/sstaudit/processors/timecheck"
 	"github.com/sstaudit/sstaudit/schemas"
@@ -14,13 +17,16 @@ import (
 // PII tables, hash dictionary and sentinel set are prepared by New) and is
 // then read-only: one Auditor serves every task and goroutine.
 type Auditor struct {
-	policy  Policy
-	fp      *processors.Fingerprinter
-	dg      *processors.Digester
-	time    *timecheck.Config
-	hashing *hashing.Config
-	pii     *pii.Detector
-	pair    *pair.Config
+	policy    Policy
+	fp        *processors.Fingerprinter
+	dg        *processors.Digester
+	params    *params.Config
+	time      *timecheck.Config
+	consent   *consent.Config
+	matchKeys *matchkeys.Config
+	hashing   *hashing.Config
+	pii       *pii.Detector
+	pair      *pair.Config
 }
 
 // New validates p and prepares every family. fingerprintKey is the
@@ -48,8 +54,7 @@ func New(p Policy, fingerprintKey []byte) (*Auditor, error) {
 		hc.Dictionary = hashing.DefaultDictionary()
 	}
 	a.hashing = &hc
-	tc := p.Time
-	a.time = &tc
+	a.params, a.time, a.consent, a.matchKeys = &a.policy.Params, &a.policy.Time, &a.policy.Consent, &a.policy.MatchKeys
 	pc := p.Pair
 	a.pair = &pc
 	return a, nil
@@ -68,7 +73,10 @@ func (a *Auditor) DecodeOptions(maxBytes int) schemas.DecodeOptions {
 // order of the package doc. It is deterministic: equal events give equal
 // findings in equal order.
 func (a *Auditor) Event(ev *schemas.Event, out []schemas.Finding) []schemas.Finding {
+	out = params.Check(ev, a.params, out)
 	out = timecheck.Check(ev, a.time, out)
+	out = consent.Check(ev, a.consent, out)
+	out = matchkeys.Check(ev, a.matchKeys, out)
 	out = hashing.Check(ev, a.hashing, a.fp, out)
 	out = a.pii.Check(ev, a.fp, out)
 	return out
@@ -88,7 +96,7 @@ func (a *Auditor) Pair(client, server *processors.Snapshot, out []schemas.Findin
 
 // MatchKeys summarises a server side's match keys.
 func (a *Auditor) MatchKeys(s *processors.Snapshot) schemas.MatchKeys {
-	return join.DefaultMatchKeys(s)
+	return matchkeys.Summarize(s, a.matchKeys)
 }
 
 // Checks returns the functions the join calls.

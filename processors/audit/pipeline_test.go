@@ -184,6 +184,16 @@ var faultCodes = []struct {
 	{"lost_client", "DEDUP_SERVER_ONLY", joinableWith("lost_client"), nil},
 	{"skewed", "TIME_MISALIGNED", joinableWith("skewed"), nil},
 	{"renamed", "DEDUP_NAME_MISMATCH", joinableWith("renamed"), nil},
+	// Every Meta rename synth plants (purchase, view_content, …) is not a
+	// standard Meta name: the server event is EVENT_NAME_NONSTANDARD on its
+	// own, joined or not. GA4's renames (Purchase, checkout_started) are
+	// valid GA4 names.
+	{"renamed", "EVENT_NAME_NONSTANDARD", func(c *conv) bool { return c.has("renamed") && c.dest == schemas.DestinationMeta },
+		func(c *conv, f schemas.FindingRecord) bool {
+			return f.Side == "server" && f.Path == "data[0].event_name"
+		}},
+	{"sparse_user_data", "MATCH_KEYS_LOW", func(c *conv) bool { return c.has("sparse_user_data") && c.dest == schemas.DestinationMeta },
+		func(c *conv, f schemas.FindingRecord) bool { return f.Side == "server" }},
 	{"duplicates", "DEDUP_DUPLICATE", joinableWith("duplicates"), nil},
 	{"missing_ids", "DEDUP_NO_EVENT_ID", func(c *conv) bool { return c.has("missing_ids") && !c.joinable }, nil},
 	{"plaintext_pii", "HASH_PLAINTEXT", func(c *conv) bool { return c.has("plaintext_pii") }, func(c *conv, f schemas.FindingRecord) bool {
@@ -231,7 +241,7 @@ func TestSynthFaultsPrecisionRecall(t *testing.T) {
 		n = 1000
 	}
 	mix := synth.Mix{LostServer: 0.04, LostClient: 0.04, Skewed: 0.04, Renamed: 0.04, PlaintextPII: 0.04,
-		DoubleHashed: 0.06, Duplicates: 0.04, MissingIDs: 0.04, PIIInURL: 0.04}
+		DoubleHashed: 0.06, Duplicates: 0.04, MissingIDs: 0.04, PIIInURL: 0.04, SparseUserData: 0.1}
 	convs := runSynth(t, defaultAuditor(t), 23, mix, n)
 	known := map[string]bool{}
 	for _, fc := range faultCodes {

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sstaudit/sstaudit/processors/consent"
 	"github.com/sstaudit/sstaudit/processors/hashing"
+	"github.com/sstaudit/sstaudit/processors/matchkeys"
 	"github.com/sstaudit/sstaudit/processors/pair"
+	"github.com/sstaudit/sstaudit/processors/params"
 	"github.com/sstaudit/sstaudit/processors/pii"
 	"github.com/sstaudit/sstaudit/processors/timecheck"
 	"github.com/sstaudit/sstaudit/schemas"
@@ -23,8 +26,16 @@ const FingerprintKeyEnv = "SSTAUDIT_FINGERPRINT_KEY"
 type Policy struct {
 	// Decode holds the decoding choices that are house policy.
 	Decode DecodePolicy `yaml:"decode"`
+	// Params tunes the event-name and parameter checks (processors/params);
+	// its schema_version_param is also the param decoding reads.
+	Params params.Config `yaml:"params"`
 	// Time tunes the per-event time checks (processors/timecheck).
 	Time timecheck.Config `yaml:"time"`
+	// Consent tunes the per-event consent checks (processors/consent).
+	Consent consent.Config `yaml:"consent"`
+	// MatchKeys tunes completeness bands, the EMQ estimate and the required
+	// website fields (processors/matchkeys).
+	MatchKeys matchkeys.Config `yaml:"match_keys"`
 	// Hashing tunes the hashing and click-id checks (processors/hashing).
 	Hashing hashing.Config `yaml:"hashing"`
 	// PII tunes the PII_LEAK detector (processors/pii).
@@ -34,11 +45,9 @@ type Policy struct {
 	Pair pair.Config `yaml:"pair"`
 }
 
-// DecodePolicy is the part of decoding that is house policy.
+// DecodePolicy is the part of decoding that is house policy. (The
+// schema-version param is params.schema_version_param.)
 type DecodePolicy struct {
-	// SchemaVersionParam is the custom param carrying the house schema
-	// version (SPEC §5). Default cx_schema_version.
-	SchemaVersionParam string `yaml:"schema_version_param"`
 	// FallbackKeys lists, per destination, the params used as join key when
 	// an event has no event_id (SPEC §4). Default: ga4 purchase →
 	// transaction_id.
@@ -56,24 +65,23 @@ type FallbackKey struct {
 func NewDefaultPolicy() Policy {
 	return Policy{
 		Decode: DecodePolicy{
-			SchemaVersionParam: schemas.DefaultSchemaVersionParam,
 			FallbackKeys: map[schemas.Destination][]FallbackKey{
 				schemas.DestinationGA4: {{Param: "transaction_id", Events: []string{"purchase"}}},
 			},
 		},
-		Time:    *timecheck.NewDefaultConfig(),
-		Hashing: *hashing.NewDefaultConfig(),
-		PII:     pii.NewDefaultConfig(),
-		Pair:    *pair.NewDefaultConfig(),
+		Params:    *params.NewDefaultConfig(),
+		Time:      *timecheck.NewDefaultConfig(),
+		Consent:   *consent.NewDefaultConfig(),
+		MatchKeys: *matchkeys.NewDefaultConfig(),
+		Hashing:   *hashing.NewDefaultConfig(),
+		PII:       pii.NewDefaultConfig(),
+		Pair:      *pair.NewDefaultConfig(),
 	}
 }
 
 // Validate reports every problem of every family at once.
 func (p *Policy) Validate() error {
 	var errs []error
-	if p.Decode.SchemaVersionParam == "" {
-		errs = append(errs, errors.New("decode: schema version param is empty"))
-	}
 	for dest, keys := range p.Decode.FallbackKeys {
 		if dest != schemas.DestinationMeta && dest != schemas.DestinationGA4 {
 			errs = append(errs, fmt.Errorf("decode: fallback keys for unknown destination %q", dest))
@@ -84,14 +92,14 @@ func (p *Policy) Validate() error {
 			}
 		}
 	}
-	errs = append(errs, p.Time.Validate(), p.Hashing.Validate(), p.PII.Validate(), p.Pair.Validate())
+	errs = append(errs, p.Params.Validate(), p.Time.Validate(), p.Consent.Validate(), p.MatchKeys.Validate(), p.Hashing.Validate(), p.PII.Validate(), p.Pair.Validate())
 	return errors.Join(errs...)
 }
 
 // DecodeOptions returns the decoding options of the policy; maxBytes is the
 // --max-message-bytes limit (0 for the default).
 func (p *Policy) DecodeOptions(maxBytes int) schemas.DecodeOptions {
-	o := schemas.DecodeOptions{MaxBytes: maxBytes, SchemaVersionParam: p.Decode.SchemaVersionParam}
+	o := schemas.DecodeOptions{MaxBytes: maxBytes, SchemaVersionParam: p.Params.SchemaVersionParam}
 	if p.Decode.FallbackKeys != nil {
 		o.FallbackKeys = make(map[schemas.Destination][]schemas.FallbackKey, len(p.Decode.FallbackKeys))
 		for d, ks := range p.Decode.FallbackKeys {

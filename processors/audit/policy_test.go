@@ -89,7 +89,9 @@ func TestPolicyPartialAndUnknown(t *testing.T) {
 // Validate joins the problems of every family.
 func TestPolicyValidateJoinsFamilies(t *testing.T) {
 	p := NewDefaultPolicy()
-	p.Decode.SchemaVersionParam = ""
+	p.Decode.FallbackKeys["tiktok"] = nil
+	p.Time.GA4MaxAge = 0
+	p.MatchKeys.PassKeys = -1
 	p.Hashing.ClickIDFutureTolerance = -1
 	p.PII.DecodePasses = 0
 	p.Pair.UserDataKeys = 1 << 31
@@ -97,7 +99,7 @@ func TestPolicyValidateJoinsFamilies(t *testing.T) {
 	if err == nil {
 		t.Fatal("Validate() = nil")
 	}
-	for _, want := range []string{"decode: schema version param is empty", "hashing: click id future tolerance", "pii: decode passes", "pair: user-data keys"} {
+	for _, want := range []string{`decode: fallback keys for unknown destination "tiktok"`, "timecheck: ga4_max_age", "hashing: click id future tolerance", "pii: decode passes", "pair: user-data keys"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() lacks %q: %v", want, err)
 		}

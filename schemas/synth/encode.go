@@ -260,6 +260,9 @@ func (g *Generator) mpBody(c *conversion) mpEnvelope {
 		Consent:         map[string]any{"ad_user_data": "GRANTED", "ad_personalization": "GRANTED"},
 		Events:          []mpEvent{{Name: c.serverName, Params: g.ga4Params(c)}},
 	}
+	// gclid is a reserved GA4 param name (REFERENCE §3.2): an MP body keeps
+	// it only in page_location's query, where GA4 reads it.
+	delete(env.Events[0].Params, "gclid")
 	if c.p.hasUserData {
 		env.UserID = c.p.userID
 		em := sha(googleEmail(c.p))

@@ -394,6 +394,8 @@ func Generate(seed uint64) []Case {
 	g.time()
 	g.dedup()
 	g.pii()
+	g.eventParams()
+	g.matchConsent()
 	g.negatives()
 	return g.cases
 }
@@ -626,8 +628,9 @@ func (g *gen) dedup() {
 			Expect{"DEDUP_NO_EVENT_ID", ""}, Expect{"DEDUP_NO_EVENT_ID", ""})
 	})
 	g.each(func(p person, e ev) {
+		// A standard name re-cased in transit is also not a Meta name.
 		g.add("positive", "DEDUP_NAME_MISMATCH", "pixel-capi-renamed", metaPairNoUD(p, e, func(ce map[string]any) { ce["event_name"] = strings.ToLower(e.name) }),
-			Expect{"DEDUP_NAME_MISMATCH", ""})
+			Expect{"DEDUP_NAME_MISMATCH", ""}, Expect{"EVENT_NAME_NONSTANDARD", "data[0].event_name"})
 	})
 	g.each(func(p person, e ev) {
 		m := metaPairNoUD(p, e, nil)
@@ -719,5 +722,72 @@ func (g *gen) negatives() {
 		ce := capiEvent(e, p)
 		ud(ce)["fbc"] = fbc
 		return []Message{client("meta.pixel", px.String()), server("meta.capi", capiBody(ce))}
+	})
+}
+
+func (g *gen) eventParams() {
+	mpParams := func(b map[string]any) map[string]any {
+		return b["events"].([]map[string]any)[0]["params"].(map[string]any)
+	}
+	cd := func(ce map[string]any) map[string]any { return ce["custom_data"].(map[string]any) }
+	g.each(func(p person, e ev) {
+		g.add("positive", "EVENT_ACTION_SOURCE", "capi-action-source-web", metaPairNoUD(p, e, func(ce map[string]any) { ce["action_source"] = "web" }),
+			Expect{"EVENT_ACTION_SOURCE", "data[0].action_source"})
+	})
+	g.each(func(p person, e ev) {
+		e.ga4Name = []string{"add-to-cart", "2nd_purchase", "checkout step"}[g.r.IntN(3)]
+		g.add("positive", "EVENT_NAME_INVALID", "mp-name-charset", []Message{server("ga4.mp", marshal(mpBody(p, mpEvent(e))))},
+			Expect{"EVENT_NAME_INVALID", "events[0].name"}, Expect{"DEDUP_SERVER_ONLY", ""})
+	})
+	g.each(func(p person, e ev) {
+		e.name = "Purchase"
+		g.add("positive", "PARAM_MISSING", "capi-purchase-no-currency", metaPairNoUD(p, e, func(ce map[string]any) { delete(cd(ce), "currency") }),
+			Expect{"PARAM_MISSING", "data[0].custom_data.currency"})
+	})
+	g.each(func(p person, e ev) {
+		g.add("positive", "PARAM_CURRENCY_INVALID", "capi-currency-euro", metaPairNoUD(p, e, func(ce map[string]any) {
+			cd(ce)["currency"] = []string{"EURO", "€", "US$"}[g.r.IntN(3)]
+		}), Expect{"PARAM_CURRENCY_INVALID", "data[0].custom_data.currency"})
+	})
+	g.each(func(p person, e ev) {
+		g.add("positive", "PARAM_VALUE_INVALID", "capi-value-comma", metaPairNoUD(p, e, func(ce map[string]any) {
+			cd(ce)["value"] = strings.Replace(e.value, ".", ",", 1)
+		}), Expect{"PARAM_VALUE_INVALID", "data[0].custom_data.value"})
+	})
+	g.each(func(p person, e ev) {
+		g.add("positive", "PARAM_RESERVED", "mp-param-firebase-prefix", ga4Pair(p, e, func(b map[string]any) { mpParams(b)["firebase_screen"] = "checkout" }),
+			Expect{"PARAM_RESERVED", "events[0].params.firebase_screen"})
+	})
+	g.each(func(p person, e ev) {
+		g.add("positive", "PARAM_LIMIT", "mp-param-name-too-long", ga4Pair(p, e, func(b map[string]any) {
+			mpParams(b)["cx_checkout_experiment_variant_assignment_id"] = "b"
+		}), Expect{"PARAM_LIMIT", "events[0].params.cx_checkout_experiment_variant_assignment_id"})
+	})
+	g.each(func(p person, e ev) {
+		e.ga4Name = "purchase"
+		m := ga4Pair(p, e, func(b map[string]any) {
+			mpParams(b)["transaction_id"] = []string{"", "(not set)", "undefined", "{{Transaction ID}}"}[g.r.IntN(4)]
+		})
+		g.add("positive", "GA4_TRANSACTION_ID_EMPTY", "mp-transaction-id-placeholder", m, Expect{"GA4_TRANSACTION_ID_EMPTY", "events[0].params.transaction_id"})
+	})
+}
+
+func (g *gen) matchConsent() {
+	g.each(func(p person, e ev) {
+		// An anonymous visitor: IP, user agent and fbp only (3 keys, band fail).
+		g.add("positive", "MATCH_KEYS_LOW", "capi-anonymous", metaPairNoUD(p, e, func(ce map[string]any) {
+			ce["user_data"] = map[string]any{"client_ip_address": p.ip, "client_user_agent": p.ua, "fbp": p.fbp}
+		}), Expect{"MATCH_KEYS_LOW", "data[0].user_data"})
+	})
+	g.each(func(p person, e ev) {
+		g.add("positive", "MATCH_REQUIRED_MISSING", "capi-website-no-ua", metaPairNoUD(p, e, func(ce map[string]any) { delete(ud(ce), "client_user_agent") }),
+			Expect{"MATCH_REQUIRED_MISSING", "data[0].user_data.client_user_agent"})
+	})
+	g.each(func(p person, e ev) {
+		b := mpBody(p, mpEvent(e))
+		b["consent"] = map[string]any{"ad_user_data": "DENIED", "ad_personalization": "DENIED"}
+		// One finding, at the first user-data field in payload order.
+		g.add("positive", "CONSENT_PII_WITHOUT_CONSENT", "mp-denied-with-user-data", []Message{client("ga4.gtag", gtag(e, p)), server("ga4.mp", marshal(b))},
+			Expect{"CONSENT_PII_WITHOUT_CONSENT", "user_data.address[0].city"})
 	})
 }
