@@ -2,17 +2,16 @@ package consent
 
 import (
 	"slices"
-	"strings"
 	"testing"
 
+	"github.com/sstaudit/sstaudit/processors/internal/eventtest"
 	"github.com/sstaudit/sstaudit/schemas"
-	"gopkg.in/yaml.v3"
 )
 
 func TestPolicyYAML(t *testing.T) {
 	t.Parallel()
 	cfg := NewDefaultConfig()
-	dec := yaml.NewDecoder(strings.NewReader(`
+	eventtest.DecodeYAML(t, `
 tcf_purposes: {meta: [1, 3, 4], ga4: [1, 7]}
 gcd_severity: warn
 requirements:
@@ -21,11 +20,7 @@ requirements:
     signals: [ad_user_data, gcd, tcf]
     severity: fail
 require_when_region_unknown: false
-`))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil {
-		t.Fatal(err)
-	}
+`, cfg)
 	if !slices.Equal(cfg.TCFPurposes[schemas.DestinationMeta], []int{1, 3, 4}) || cfg.GCDSeverity != schemas.SeverityWarn ||
 		len(cfg.Requirements) != 1 || cfg.Requirements[0].Severity != schemas.SeverityFail || cfg.RequireWhenRegionUnknown ||
 		len(cfg.UserDataKeys) == 0 {

@@ -9,27 +9,14 @@ import (
 	"testing"
 
 	"github.com/sstaudit/sstaudit/processors"
+	"github.com/sstaudit/sstaudit/processors/internal/eventtest"
 	"github.com/sstaudit/sstaudit/schemas"
 )
 
-const recordTime = int64(1772446500000)
-
-func decode(t testing.TB, side schemas.Side, payload string) []schemas.Event {
-	t.Helper()
-	evs, err := schemas.Decode(schemas.Message{
-		Value: []byte(payload), Side: side,
-		Source: schemas.Source{Topic: "tracking." + string(side), RecordTime: recordTime},
-	}, schemas.DecodeOptions{})
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return evs
-}
-
 const (
-	hEm = "c380883a7f5bd30f9566377252d7a73542e94bed90a654681412c7a0bfa0d409"
+	hEm = eventtest.HashedEmail
 	hPh = "2f9fbc550b12cbc0e6242384cc472bd1e4f058a8b773f189f7acb86d202655ce"
-	ua  = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+	ua  = eventtest.UserAgent
 )
 
 // capi builds a one-event CAPI batch with the given action_source (omitted
@@ -56,7 +43,7 @@ const (
 
 func TestCheck(t *testing.T) {
 	t.Parallel()
-	type want struct{ code, sev, path string }
+	type want struct{ Code, Sev, Path string }
 	tests := []struct {
 		name    string
 		side    schemas.Side
@@ -90,22 +77,14 @@ func TestCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			evs := decode(t, tt.side, tt.payload)
-			got := Check(&evs[0], nil, nil)
-			if len(got) != len(tt.want) {
-				t.Fatalf("got %d findings %+v, want %d", len(got), got, len(tt.want))
-			}
-			for i, w := range tt.want {
-				f := got[i]
-				if f.Code != w.code || string(f.Severity) != w.sev || f.Path != w.path {
-					t.Errorf("finding %d: %s/%s at %s, want %s/%s at %s", i, f.Code, f.Severity, f.Path, w.code, w.sev, w.path)
+			got := Check(eventtest.DecodeOne(t, tt.side, tt.payload), nil, nil)
+			eventtest.Findings(t, got, tt.want)
+			for i, f := range got {
+				eventtest.Complete(t, f, schemas.SideServer)
+				if f.Fingerprint != "" {
+					t.Errorf("finding %d carries a fingerprint: %+v", i, f)
 				}
-				if f.Side != schemas.FindingServer || f.Detector == "" || f.Message == "" || f.Fingerprint != "" {
-					t.Errorf("finding %d incomplete or carrying a fingerprint: %+v", i, f)
-				}
-				if strings.Contains(f.Message, "198.51.100.23") || strings.Contains(f.Message, hEm) {
-					t.Errorf("message carries a value: %q", f.Message)
-				}
+				eventtest.NoValues(t, f, "198.51.100.23", hEm)
 			}
 		})
 	}
@@ -113,21 +92,21 @@ func TestCheck(t *testing.T) {
 
 func TestCheckConfig(t *testing.T) {
 	t.Parallel()
-	ev := decode(t, schemas.SideServer, capi("website", url, udFive))[0]
+	ev := eventtest.DecodeOne(t, schemas.SideServer, capi("website", url, udFive))
 	cfg := NewDefaultConfig()
 	cfg.WarnBandSeverity = ""
-	if got := Check(&ev, cfg, nil); len(got) != 0 {
+	if got := Check(ev, cfg, nil); len(got) != 0 {
 		t.Errorf("band warn silenced: got %+v", got)
 	}
 	cfg = NewDefaultConfig()
 	cfg.PassKeys, cfg.WarnKeys = 5, 3
-	if got := Check(&ev, cfg, nil); len(got) != 0 {
+	if got := Check(ev, cfg, nil); len(got) != 0 {
 		t.Errorf("pass at 5: got %+v", got)
 	}
-	mp := decode(t, schemas.SideServer, `{"client_id":"1.2","events":[{"name":"purchase","params":{"transaction_id":"T1"}}]}`)[0]
+	mp := eventtest.DecodeOne(t, schemas.SideServer, `{"client_id":"1.2","events":[{"name":"purchase","params":{"transaction_id":"T1"}}]}`)
 	cfg = NewDefaultConfig()
 	cfg.Destinations = append(cfg.Destinations, schemas.DestinationGA4)
-	if got := Check(&mp, cfg, nil); len(got) != 1 || got[0].Code != CodeKeysLow || got[0].Path != "user_data" {
+	if got := Check(mp, cfg, nil); len(got) != 1 || got[0].Code != CodeKeysLow || got[0].Path != "user_data" {
 		t.Errorf("ga4 enabled, client_id only: got %+v", got)
 	}
 }
@@ -171,7 +150,7 @@ func TestKeysMatchSnapshot(t *testing.T) {
 
 func TestSummarize(t *testing.T) {
 	t.Parallel()
-	evs := decode(t, schemas.SideServer, capi("website", url, udFull))
+	evs := eventtest.Decode(t, schemas.SideServer, capi("website", url, udFull))
 	s := processors.BuildSnapshot(&evs[0], processors.NewDigester(nil))
 	got := Summarize(&s, nil)
 	if got.Count != 7 || got.Band != BandPass || !slices.Equal(got.Present, s.MatchKeys.Names()) {
@@ -258,19 +237,16 @@ func TestValidate(t *testing.T) {
 }
 
 func TestCleanEventAllocs(t *testing.T) {
-	ev := decode(t, schemas.SideServer, cleanCAPI)[0]
-	out := make([]schemas.Finding, 0, 4)
-	if n := testing.AllocsPerRun(200, func() { out = Check(&ev, nil, out[:0]) }); n != 0 || len(out) != 0 {
-		t.Fatalf("clean event: %.0f allocations, findings %+v", n, out)
-	}
+	ev := eventtest.DecodeOne(t, schemas.SideServer, eventtest.CleanCAPI)
+	eventtest.NoAllocs(t, "clean event", func(out []schemas.Finding) []schemas.Finding { return Check(ev, nil, out) })
 }
 
 func BenchmarkCheckCleanCAPI(b *testing.B) {
-	ev := decode(b, schemas.SideServer, cleanCAPI)[0]
+	ev := eventtest.DecodeOne(b, schemas.SideServer, eventtest.CleanCAPI)
 	out := make([]schemas.Finding, 0, 4)
 	b.ReportAllocs()
 	for b.Loop() {
-		out = Check(&ev, nil, out[:0])
+		out = Check(ev, nil, out[:0])
 	}
 	if len(out) != 0 {
 		b.Fatalf("clean event produced %+v", out)
@@ -278,22 +254,10 @@ func BenchmarkCheckCleanCAPI(b *testing.B) {
 }
 
 func BenchmarkSummarize(b *testing.B) {
-	ev := decode(b, schemas.SideServer, cleanCAPI)[0]
-	s := processors.BuildSnapshot(&ev, processors.NewDigester(nil))
+	ev := eventtest.DecodeOne(b, schemas.SideServer, eventtest.CleanCAPI)
+	s := processors.BuildSnapshot(ev, processors.NewDigester(nil))
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = Summarize(&s, nil)
 	}
 }
-
-// cleanCAPI is a well-formed ~1 KB CAPI Purchase.
-const cleanCAPI = `{"data":[{"event_name":"Purchase","event_time":1772446490,"event_id":"ORD-77120","action_source":"website",
-"event_source_url":"https://store.example.net/order/complete?fbclid=IwZXh0bgNhZW0CMTEAAR2x_Demo-Click",
-"user_data":{"em":["c380883a7f5bd30f9566377252d7a73542e94bed90a654681412c7a0bfa0d409"],"ph":["2f9fbc550b12cbc0e6242384cc472bd1e4f058a8b773f189f7acb86d202655ce"],
-"fn":["24d4b96f58da6d4a8512313bbd02a28ebf0ca95dec6e4c86ef78ce7f01e788ac"],"ln":["00211591ed7f2b0c5a4eed1e1f2e1b6f5c3cbd2d17e8cd98bd7c8e8e1e6fd56d"],
-"country":["959a45d412e5b4e3e7ba7c6b8c6e3a0c7d17c24e1a82bba2d59a6d74f7b52578"],"external_id":["cust-55810"],"client_ip_address":"198.51.100.23",
-"client_user_agent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
-"fbc":"fb.1.1772446152044.IwZXh0bgNhZW0CMTEAAR2x_Demo-Click","fbp":"fb.1.1771574400000.1388405713"},
-"custom_data":{"currency":"EUR","value":84.5,"order_id":"ORD-77120","content_type":"product",
-"content_ids":["TEE-RED-M","CAP-01"],"contents":[{"id":"TEE-RED-M","quantity":1,"item_price":59.5},{"id":"CAP-01","quantity":1,"item_price":25}],"num_items":2}}],
-"partner_agent":"example-sgtm-0.3"}`

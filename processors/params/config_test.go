@@ -4,14 +4,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sstaudit/sstaudit/processors/internal/eventtest"
 	"github.com/sstaudit/sstaudit/schemas"
-	"gopkg.in/yaml.v3"
 )
 
 func TestPolicyYAML(t *testing.T) {
 	t.Parallel()
 	cfg := NewDefaultConfig()
-	dec := yaml.NewDecoder(strings.NewReader(`
+	eventtest.DecodeYAML(t, `
 custom_event_names: [NewsletterSignup]
 namespace_prefix: zz_
 namespace_severity: info
@@ -22,11 +22,7 @@ transaction_id_placeholders: [pending]
 mp_session_note: false
 max_params: 30
 value_length_exceptions: {page_title: 300, link_text: 200}
-`))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil {
-		t.Fatal(err)
-	}
+`, cfg)
 	if cfg.NamespacePrefix != "zz_" || cfg.NamespaceSeverity != schemas.SeverityInfo || cfg.MaxParams != 30 || cfg.MPSessionNote ||
 		cfg.ValueLengthExceptions["link_text"] != 200 || cfg.SchemaVersionParam != schemas.DefaultSchemaVersionParam ||
 		cfg.StandardParams[schemas.DestinationMeta][0] != "plan" || cfg.CustomNameSeverity != schemas.SeverityWarn {
@@ -36,8 +32,8 @@ value_length_exceptions: {page_title: 300, link_text: 200}
 		t.Error(err)
 	}
 	// The decoded policy takes effect.
-	ev := decode(t, schemas.SideServer, mp("purchase", `"transaction_id":"pending","currency":"XBT","value":1`, true))[0]
-	got := Check(&ev, cfg, nil)
+	ev := eventtest.DecodeOne(t, schemas.SideServer, mp("purchase", `"transaction_id":"pending","currency":"XBT","value":1`, true))
+	got := Check(ev, cfg, nil)
 	var codes []string
 	for _, f := range got {
 		codes = append(codes, f.Code)

@@ -2,30 +2,16 @@ package params
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
+	"github.com/sstaudit/sstaudit/processors/internal/eventtest"
 	"github.com/sstaudit/sstaudit/schemas"
 )
 
-const recordTime = int64(1772446500000)
-
-func decode(t testing.TB, side schemas.Side, payload string) []schemas.Event {
-	t.Helper()
-	evs, err := schemas.Decode(schemas.Message{
-		Value: []byte(payload), Side: side,
-		Source: schemas.Source{Topic: "tracking." + string(side), RecordTime: recordTime},
-	}, schemas.DecodeOptions{})
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return evs
-}
-
 const (
-	hEm = "c380883a7f5bd30f9566377252d7a73542e94bed90a654681412c7a0bfa0d409"
-	ua  = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+	hEm = eventtest.HashedEmail
+	ua  = eventtest.UserAgent
 	web = `"event_source_url":"https://store.example.net/p","user_data":{"em":"` + hEm + `","client_user_agent":"` + ua + `","fbp":"fb.1.1771574400000.1388405713"}`
 	crm = `"user_data":{"em":"` + hEm + `","external_id":"cust-1"}`
 )
@@ -54,9 +40,7 @@ func mp(name, params string, bare bool) string {
 
 const mpPurchase = `"transaction_id":"ORD-1","currency":"EUR","value":84.5`
 
-type want struct{ code, sev, path string }
-
-func (w want) String() string { return w.code + "/" + w.sev + "@" + w.path }
+type want struct{ Code, Sev, Path string }
 
 func TestCheck(t *testing.T) {
 	t.Parallel()
@@ -230,27 +214,15 @@ func TestCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			evs := decode(t, tt.side, tt.payload)
-			got := Check(&evs[0], tt.cfg, nil)
-			var gotW []string
+			got := Check(eventtest.DecodeOne(t, tt.side, tt.payload), tt.cfg, nil)
 			for _, f := range got {
-				gotW = append(gotW, want{f.Code, string(f.Severity), f.Path}.String())
-				if f.Side != schemas.FindingSide(tt.side) || f.Detector == "" || f.Message == "" || f.Fingerprint != "" {
-					t.Errorf("incomplete finding %+v", f)
+				eventtest.Complete(t, f, tt.side)
+				if f.Fingerprint != "" {
+					t.Errorf("finding carries a fingerprint: %+v", f)
 				}
-				if strings.Contains(f.Message, hEm) || strings.Contains(f.Message, long) || strings.Contains(f.Message, "84,50") {
-					t.Errorf("message carries a value: %q", f.Message)
-				}
+				eventtest.NoValues(t, f, hEm, long, "84,50")
 			}
-			var wantW []string
-			for _, w := range tt.want {
-				wantW = append(wantW, w.String())
-			}
-			slices.Sort(gotW)
-			slices.Sort(wantW)
-			if !slices.Equal(gotW, wantW) {
-				t.Errorf("findings\n got %v\nwant %v", gotW, wantW)
-			}
+			eventtest.FindingSet(t, got, tt.want)
 		})
 	}
 }
@@ -260,9 +232,9 @@ func TestGoldens(t *testing.T) {
 	t.Parallel()
 	for _, p := range []string{
 		`{"client_id":"1388405713.1771574400","user_id":"cust-55810","timestamp_micros":1772446500000000,"consent":{"ad_user_data":"GRANTED","ad_personalization":"GRANTED"},"events":[{"name":"purchase","params":{"transaction_id":"ORD-77120","currency":"EUR","value":84.5,"items":[{"item_id":"TEE-RED-M","price":59.5,"quantity":1}],"session_id":"1772445900","engagement_time_msec":1200,"event_id":"ORD-77120","cx_schema_version":"2"}}]}`,
-		cleanCAPI,
+		eventtest.CleanCAPI,
 	} {
-		evs := decode(t, schemas.SideServer, p)
+		evs := eventtest.Decode(t, schemas.SideServer, p)
 		cfg := NewDefaultConfig()
 		cfg.NamespaceSeverity = schemas.SeverityWarn
 		cfg.StandardParams = map[schemas.Destination][]string{schemas.DestinationMeta: {"order_id"}}
@@ -275,13 +247,13 @@ func TestGoldens(t *testing.T) {
 // TestBatchPaths: findings in the second event of a batch name its index.
 func TestBatchPaths(t *testing.T) {
 	t.Parallel()
-	evs := decode(t, schemas.SideServer, `{"data":[{"event_name":"Lead","event_time":1772446490,"action_source":"website",`+web+`},`+
+	evs := eventtest.Decode(t, schemas.SideServer, `{"data":[{"event_name":"Lead","event_time":1772446490,"action_source":"website",`+web+`},`+
 		`{"event_name":"Purchase","event_time":1772446490,"action_source":"website",`+web+`,"custom_data":{"value":1}}]}`)
 	got := Check(&evs[1], nil, nil)
 	if len(got) != 1 || got[0].Path != "data[1].custom_data.currency" {
 		t.Errorf("second event: %+v", got)
 	}
-	mpEvs := decode(t, schemas.SideServer, `{"client_id":"1.2","events":[{"name":"a","params":{"session_id":"1","engagement_time_msec":1}},{"name":"purchase","params":{"session_id":"1","engagement_time_msec":1,"value":1,"currency":"EUR"}}]}`)
+	mpEvs := eventtest.Decode(t, schemas.SideServer, `{"client_id":"1.2","events":[{"name":"a","params":{"session_id":"1","engagement_time_msec":1}},{"name":"purchase","params":{"session_id":"1","engagement_time_msec":1,"value":1,"currency":"EUR"}}]}`)
 	got = Check(&mpEvs[1], nil, nil)
 	if len(got) != 1 || got[0].Path != "events[1].params.transaction_id" {
 		t.Errorf("second MP event: %+v", got)
@@ -321,26 +293,23 @@ func TestValidate(t *testing.T) {
 }
 
 func TestCleanEventAllocs(t *testing.T) {
-	for _, p := range []string{cleanCAPI, mp("purchase", mpPurchase, false)} {
-		ev := decode(t, schemas.SideServer, p)[0]
+	for _, p := range []string{eventtest.CleanCAPI, mp("purchase", mpPurchase, false)} {
+		ev := eventtest.DecodeOne(t, schemas.SideServer, p)
 		cfg := NewDefaultConfig()
 		cfg.NamespaceSeverity = schemas.SeverityInfo
 		cfg.StandardParams = map[schemas.Destination][]string{schemas.DestinationMeta: {"order_id"}}
-		out := make([]schemas.Finding, 0, 8)
 		for _, c := range []*Config{nil, cfg} {
-			if n := testing.AllocsPerRun(200, func() { out = Check(&ev, c, out[:0]) }); n != 0 || len(out) != 0 {
-				t.Fatalf("clean %s event: %.0f allocations, findings %+v", ev.Format, n, out)
-			}
+			eventtest.NoAllocs(t, "clean "+string(ev.Format)+" event", func(out []schemas.Finding) []schemas.Finding { return Check(ev, c, out) })
 		}
 	}
 }
 
 func BenchmarkCheckCleanCAPI(b *testing.B) {
-	ev := decode(b, schemas.SideServer, cleanCAPI)[0]
+	ev := eventtest.DecodeOne(b, schemas.SideServer, eventtest.CleanCAPI)
 	out := make([]schemas.Finding, 0, 8)
 	b.ReportAllocs()
 	for b.Loop() {
-		out = Check(&ev, nil, out[:0])
+		out = Check(ev, nil, out[:0])
 	}
 	if len(out) != 0 {
 		b.Fatalf("clean event produced %+v", out)
@@ -348,28 +317,16 @@ func BenchmarkCheckCleanCAPI(b *testing.B) {
 }
 
 func BenchmarkCheckCleanMP(b *testing.B) {
-	ev := decode(b, schemas.SideServer, mp("purchase", mpPurchase+`,"items":[{"item_id":"TEE-RED-M","price":59.5,"quantity":1}],"event_id":"ORD-1"`, false))[0]
+	ev := eventtest.DecodeOne(b, schemas.SideServer, mp("purchase", mpPurchase+`,"items":[{"item_id":"TEE-RED-M","price":59.5,"quantity":1}],"event_id":"ORD-1"`, false))
 	out := make([]schemas.Finding, 0, 8)
 	b.ReportAllocs()
 	for b.Loop() {
-		out = Check(&ev, nil, out[:0])
+		out = Check(ev, nil, out[:0])
 	}
 	if len(out) != 0 {
 		b.Fatalf("clean event produced %+v", out)
 	}
 }
-
-// cleanCAPI is a well-formed ~1 KB CAPI Purchase.
-const cleanCAPI = `{"data":[{"event_name":"Purchase","event_time":1772446490,"event_id":"ORD-77120","action_source":"website",
-"event_source_url":"https://store.example.net/order/complete?fbclid=IwZXh0bgNhZW0CMTEAAR2x_Demo-Click",
-"user_data":{"em":["c380883a7f5bd30f9566377252d7a73542e94bed90a654681412c7a0bfa0d409"],"ph":["2f9fbc550b12cbc0e6242384cc472bd1e4f058a8b773f189f7acb86d202655ce"],
-"fn":["24d4b96f58da6d4a8512313bbd02a28ebf0ca95dec6e4c86ef78ce7f01e788ac"],"ln":["00211591ed7f2b0c5a4eed1e1f2e1b6f5c3cbd2d17e8cd98bd7c8e8e1e6fd56d"],
-"country":["959a45d412e5b4e3e7ba7c6b8c6e3a0c7d17c24e1a82bba2d59a6d74f7b52578"],"external_id":["cust-55810"],"client_ip_address":"198.51.100.23",
-"client_user_agent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
-"fbc":"fb.1.1772446152044.IwZXh0bgNhZW0CMTEAAR2x_Demo-Click","fbp":"fb.1.1771574400000.1388405713"},
-"custom_data":{"currency":"EUR","value":84.5,"order_id":"ORD-77120","content_type":"product",
-"content_ids":["TEE-RED-M","CAP-01"],"contents":[{"id":"TEE-RED-M","quantity":1,"item_price":59.5},{"id":"CAP-01","quantity":1,"item_price":25}],"num_items":2}}],
-"partner_agent":"example-sgtm-0.3"}`
 
 // TestSGTMToMeta: inbound sGTM event data bound for Meta carries GA4 names
 // and no action_source; the Meta tag maps both on the way out.
@@ -377,7 +334,7 @@ func TestSGTMToMeta(t *testing.T) {
 	t.Parallel()
 	dec := func(p string) *schemas.Event {
 		evs, err := schemas.Decode(schemas.Message{Value: []byte(p), Side: schemas.SideServer, Destination: "meta",
-			Source: schemas.Source{RecordTime: recordTime}}, schemas.DecodeOptions{})
+			Source: schemas.Source{RecordTime: eventtest.RecordTime}}, schemas.DecodeOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

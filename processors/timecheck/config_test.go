@@ -1,11 +1,10 @@
 package timecheck
 
 import (
-	"strings"
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/sstaudit/sstaudit/processors/internal/eventtest"
 )
 
 // TestPolicyYAML: the config decodes strictly from the policy section's
@@ -13,20 +12,14 @@ import (
 func TestPolicyYAML(t *testing.T) {
 	t.Parallel()
 	cfg := NewDefaultConfig()
-	dec := yaml.NewDecoder(strings.NewReader("future_tolerance: 2m\nga4_max_age: 48h\ncheck_client: false\n"))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil {
-		t.Fatal(err)
-	}
+	eventtest.DecodeYAML(t, "future_tolerance: 2m\nga4_max_age: 48h\ncheck_client: false\n", cfg)
 	if cfg.FutureTolerance != 2*time.Minute || cfg.GA4MaxAge != 48*time.Hour || cfg.CheckClient || cfg.MetaMaxAge != MetaMaxAge {
 		t.Errorf("decoded %+v", cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Error(err)
 	}
-	dec = yaml.NewDecoder(strings.NewReader("futureTolerance: 2m\n"))
-	dec.KnownFields(true)
-	if err := dec.Decode(NewDefaultConfig()); err == nil {
+	if err := eventtest.StrictYAML("futureTolerance: 2m\n", NewDefaultConfig()); err == nil {
 		t.Error("camelCase key accepted")
 	}
 }

@@ -6,23 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sstaudit/sstaudit/processors/internal/eventtest"
 	"github.com/sstaudit/sstaudit/schemas"
 )
 
 // recordTime is the Kafka record time of every test message: 2026-03-02 10:15:00 UTC.
-const recordTime = int64(1772446500000)
-
-func decode(t testing.TB, side schemas.Side, payload string) *schemas.Event {
-	t.Helper()
-	evs, err := schemas.Decode(schemas.Message{
-		Value: []byte(payload), Side: side,
-		Source: schemas.Source{Topic: "tracking." + string(side), RecordTime: recordTime},
-	}, schemas.DecodeOptions{})
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return &evs[0]
-}
+const recordTime = eventtest.RecordTime
 
 func capi(eventTime, actionSource string) string {
 	return `{"data":[{"event_name":"Purchase","event_time":` + eventTime + `,"event_id":"ORD-1","action_source":"` + actionSource +
@@ -83,7 +72,7 @@ func TestCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ev := decode(t, tt.side, tt.payload)
+			ev := eventtest.DecodeOne(t, tt.side, tt.payload)
 			got := Check(ev, nil, nil)
 			if tt.wantCode == "" {
 				if len(got) != 0 {
@@ -98,31 +87,27 @@ func TestCheck(t *testing.T) {
 			if f.Code != tt.wantCode || f.Severity != tt.wantSev || f.Path != tt.wantPath {
 				t.Errorf("got %s/%s at %s, want %s/%s at %s", f.Code, f.Severity, f.Path, tt.wantCode, tt.wantSev, tt.wantPath)
 			}
-			if f.Side != schemas.FindingSide(tt.side) || f.Detector == "" || f.Message == "" {
-				t.Errorf("incomplete finding %+v", f)
-			}
-			if strings.Contains(f.Message, ev.EventTimeRaw) {
-				t.Errorf("message carries the value: %q", f.Message)
-			}
+			eventtest.Complete(t, f, tt.side)
+			eventtest.NoValues(t, f, ev.EventTimeRaw)
 		})
 	}
 }
 
 func TestCheckConfig(t *testing.T) {
 	t.Parallel()
-	ev := decode(t, schemas.SideServer, mp(itoa((recordTime-50*3600*1000)*1000)))
+	ev := eventtest.DecodeOne(t, schemas.SideServer, mp(itoa((recordTime-50*3600*1000)*1000)))
 	cfg := NewDefaultConfig()
 	cfg.GA4MaxAge = 48 * time.Hour
 	if got := Check(ev, cfg, nil); len(got) != 1 || got[0].Code != CodeStale {
 		t.Errorf("GA4MaxAge 48h, event 50h old: got %+v, want TIME_STALE", got)
 	}
-	fut := decode(t, schemas.SideServer, capi(itoa(recordTime/1000+90), "website"))
+	fut := eventtest.DecodeOne(t, schemas.SideServer, capi(itoa(recordTime/1000+90), "website"))
 	cfg = NewDefaultConfig()
 	cfg.FutureTolerance = 2 * time.Minute
 	if got := Check(fut, cfg, nil); len(got) != 0 {
 		t.Errorf("tolerance 2m, event 90s ahead: got %+v", got)
 	}
-	client := decode(t, schemas.SideClient, pixel(itoa(recordTime-10*24*3600*1000)))
+	client := eventtest.DecodeOne(t, schemas.SideClient, pixel(itoa(recordTime-10*24*3600*1000)))
 	cfg.CheckClient = false
 	if got := Check(client, cfg, nil); len(got) != 0 {
 		t.Errorf("CheckClient off: got %+v", got)
@@ -165,15 +150,12 @@ func TestValidate(t *testing.T) {
 }
 
 func TestCleanEventAllocs(t *testing.T) {
-	ev := decode(t, schemas.SideServer, capi(itoa(recordTime/1000), "website"))
-	out := make([]schemas.Finding, 0, 4)
-	if n := testing.AllocsPerRun(200, func() { out = Check(ev, nil, out[:0]) }); n != 0 || len(out) != 0 {
-		t.Fatalf("clean event: %.0f allocations, %d findings; want 0, 0", n, len(out))
-	}
+	ev := eventtest.DecodeOne(t, schemas.SideServer, capi(itoa(recordTime/1000), "website"))
+	eventtest.NoAllocs(t, "clean event", func(out []schemas.Finding) []schemas.Finding { return Check(ev, nil, out) })
 }
 
 func BenchmarkCheckCleanCAPI(b *testing.B) {
-	ev := decode(b, schemas.SideServer, cleanCAPI)
+	ev := eventtest.DecodeOne(b, schemas.SideServer, eventtest.CleanCAPI)
 	out := make([]schemas.Finding, 0, 4)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -183,18 +165,6 @@ func BenchmarkCheckCleanCAPI(b *testing.B) {
 		b.Fatalf("clean event produced %+v", out)
 	}
 }
-
-// cleanCAPI is a well-formed ~1 KB CAPI Purchase at the record time.
-const cleanCAPI = `{"data":[{"event_name":"Purchase","event_time":1772446490,"event_id":"ORD-77120","action_source":"website",
-"event_source_url":"https://store.example.net/order/complete?fbclid=IwZXh0bgNhZW0CMTEAAR2x_Demo-Click",
-"user_data":{"em":["c380883a7f5bd30f9566377252d7a73542e94bed90a654681412c7a0bfa0d409"],"ph":["2f9fbc550b12cbc0e6242384cc472bd1e4f058a8b773f189f7acb86d202655ce"],
-"fn":["24d4b96f58da6d4a8512313bbd02a28ebf0ca95dec6e4c86ef78ce7f01e788ac"],"ln":["00211591ed7f2b0c5a4eed1e1f2e1b6f5c3cbd2d17e8cd98bd7c8e8e1e6fd56d"],
-"country":["959a45d412e5b4e3e7ba7c6b8c6e3a0c7d17c24e1a82bba2d59a6d74f7b52578"],"external_id":["cust-55810"],"client_ip_address":"198.51.100.23",
-"client_user_agent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
-"fbc":"fb.1.1772446152044.IwZXh0bgNhZW0CMTEAAR2x_Demo-Click","fbp":"fb.1.1771574400000.1388405713"},
-"custom_data":{"currency":"EUR","value":84.5,"order_id":"ORD-77120","content_type":"product",
-"content_ids":["TEE-RED-M","CAP-01"],"contents":[{"id":"TEE-RED-M","quantity":1,"item_price":59.5},{"id":"CAP-01","quantity":1,"item_price":25}],"num_items":2}}],
-"partner_agent":"example-sgtm-0.3"}`
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
