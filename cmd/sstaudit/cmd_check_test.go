@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sstaudit/sstaudit/schemas"
+	"github.com/sstaudit/sstaudit/schemas/synth"
 )
 
 // checkFixture copies testdata/check/name into dir with its time
@@ -249,5 +250,89 @@ func TestCheckPolicyFromConfig(t *testing.T) {
 	_, _, err = runChecked(t, nil, "", "--config", invalid, pixel)
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "decode passes") {
 		t.Errorf("err = %v (exit %d), want an invalid-policy error", err, exitCode(err))
+	}
+}
+
+// writeSynth writes n synth conversions as two --lines files, one per side,
+// and returns their paths and what was planted.
+func writeSynth(t *testing.T, dir string, seed uint64, mix synth.Mix, n int) (clientFile, serverFile string, truth *synth.Truth) {
+	t.Helper()
+	g, err := synth.New(synth.Config{Seed: seed, Mix: mix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c, s bytes.Buffer
+	for range n {
+		for _, r := range g.Next() {
+			if bytes.ContainsAny(r.Value, "\r\n") {
+				t.Fatalf("a %s message spans lines", r.Format)
+			}
+			b := &c
+			if r.Side == schemas.SideServer {
+				b = &s
+			}
+			b.Write(r.Value)
+			b.WriteByte('\n')
+		}
+	}
+	clientFile, serverFile = filepath.Join(dir, "client.txt"), filepath.Join(dir, "server.txt")
+	if err := os.WriteFile(clientFile, c.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(serverFile, s.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return clientFile, serverFile, g.Truth()
+}
+
+// Done when: check on mixed browser and server payloads (every format)
+// reports nothing at warn or above on clean traffic...
+func TestCheckSynthClean(t *testing.T) {
+	t.Parallel()
+	cf, sf, truth := writeSynth(t, t.TempDir(), 5, synth.Mix{}, 300)
+	recs, stderr, err := runChecked(t, nil, "", "--lines", "--fail-on", "warn", cf, sf)
+	if err != nil {
+		t.Fatalf("check: %v\nstderr: %s", err, stderr)
+	}
+	if int64(len(recs)) != truth.Conversions {
+		t.Errorf("%d records for %d conversions", len(recs), truth.Conversions)
+	}
+	for _, r := range recs {
+		if r.Outcome != string(schemas.OutcomeMatched) {
+			t.Errorf("outcome %s for %v", r.Outcome, r.EventID)
+		}
+	}
+}
+
+// ... and every planted fault with its code, on exactly as many conversions
+// as were planted (per conversion, with paths, in processors/audit).
+func TestCheckSynthFaults(t *testing.T) {
+	t.Parallel()
+	mix := synth.Mix{LostServer: 0.05, Skewed: 0.05, Renamed: 0.05, PlaintextPII: 0.05, DoubleHashed: 0.08,
+		Duplicates: 0.05, PIIInURL: 0.05}
+	cf, sf, truth := writeSynth(t, t.TempDir(), 9, mix, 400)
+	recs, _, err := runChecked(t, nil, "", "--lines", "--fail-on", "critical", cf, sf)
+	if exitCode(err) != 1 {
+		t.Fatalf("exit code %d with planted plaintext (err %v)", exitCode(err), err)
+	}
+	ids := map[string]map[string]bool{} // code → event ids
+	for _, r := range recs {
+		if r.EventID == nil {
+			t.Fatalf("record without event_id: no conversion lacks ids here")
+		}
+		for _, f := range r.Findings {
+			if ids[f.Code] == nil {
+				ids[f.Code] = map[string]bool{}
+			}
+			ids[f.Code][*r.EventID] = true
+		}
+	}
+	for fault, code := range map[string]string{
+		"lost_server": "DEDUP_CLIENT_ONLY", "skewed": "TIME_MISALIGNED", "renamed": "DEDUP_NAME_MISMATCH",
+		"plaintext_pii": "HASH_PLAINTEXT", "double_hashed": "HASH_DOUBLE", "duplicates": "DEDUP_DUPLICATE", "pii_in_url": "PII_LEAK",
+	} {
+		if got, want := int64(len(ids[code])), truth.Faults[fault]; got != want || want == 0 {
+			t.Errorf("%s: %s on %d conversions, planted on %d", fault, code, got, want)
+		}
 	}
 }
