@@ -6,7 +6,10 @@ import (
 	"time"
 
 	"github.com/sstaudit/sstaudit/processors"
+	"github.com/sstaudit/sstaudit/processors/consent"
 	"github.com/sstaudit/sstaudit/processors/hashing"
+	"github.com/sstaudit/sstaudit/processors/matchkeys"
+	"github.com/sstaudit/sstaudit/processors/params"
 	"github.com/sstaudit/sstaudit/processors/timecheck"
 	"github.com/sstaudit/sstaudit/schemas"
 )
@@ -83,10 +86,28 @@ func BenchmarkDecodeAndCheckCAPI(b *testing.B) {
 	})
 	ev := &evs[0]
 	var fs []schemas.Finding
+	b.Run("params", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			fs = params.Check(ev, a.params, fs[:0])
+		}
+	})
 	b.Run("time", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			fs = timecheck.Check(ev, a.time, fs[:0])
+		}
+	})
+	b.Run("consent", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			fs = consent.Check(ev, a.consent, fs[:0])
+		}
+	})
+	b.Run("matchkeys", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			fs = matchkeys.Check(ev, a.matchKeys, fs[:0])
 		}
 	})
 	b.Run("hashing", func(b *testing.B) {
