@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sstaudit/sstaudit/processors/consent"
 	"github.com/sstaudit/sstaudit/processors/join"
 	"github.com/sstaudit/sstaudit/schemas"
 	"github.com/sstaudit/sstaudit/state"
@@ -27,6 +28,7 @@ type corpusCase struct {
 	Code     string `json:"code"`
 	Kind     string `json:"kind"`
 	Variant  string `json:"variant"`
+	Policy   string `json:"policy"`
 	Messages []struct {
 		Side   string `json:"side"`
 		Format string `json:"format"`
@@ -166,6 +168,49 @@ func runCorpus(t *testing.T, a *Auditor, cs []corpusCase) []corpusResult {
 	return res
 }
 
+// strictPolicy switches on the house checks that are off by default, as a
+// deployment that wants them would: custom params must carry the cx_
+// prefix, every event cx_schema_version, and GA4 events a consent signal.
+func strictPolicy() Policy {
+	p := NewDefaultPolicy()
+	p.Params.NamespaceSeverity = schemas.SeverityInfo
+	p.Params.SchemaVersionSeverity = schemas.SeverityWarn
+	p.Consent.Requirements = []consent.Requirement{{Destinations: []schemas.Destination{schemas.DestinationGA4}, Severity: schemas.SeverityWarn}}
+	return p
+}
+
+// runCorpusPolicies runs each case under its policy.
+func runCorpusPolicies(t *testing.T, cs []corpusCase) []corpusResult {
+	t.Helper()
+	strict, err := New(strictPolicy(), []byte("test-fingerprint-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPolicy := map[string][]int{}
+	for i, c := range cs {
+		byPolicy[c.Policy] = append(byPolicy[c.Policy], i)
+	}
+	res := make([]corpusResult, len(cs))
+	for policy, idx := range byPolicy {
+		a := defaultAuditor(t)
+		switch policy {
+		case "":
+		case "strict":
+			a = strict
+		default:
+			t.Fatalf("unknown corpus policy %q", policy)
+		}
+		sub := make([]corpusCase, len(idx))
+		for k, i := range idx {
+			sub[k] = cs[i]
+		}
+		for k, r := range runCorpus(t, a, sub) {
+			res[idx[k]] = r
+		}
+	}
+	return res
+}
+
 // hashQualityCodes are SPEC §12's "hash-quality classification": precision
 // and recall at least 0.999 each.
 var hashQualityCodes = map[string]bool{
@@ -178,7 +223,7 @@ var hashQualityCodes = map[string]bool{
 // false positive, a label without its finding a false negative.
 func TestCorpusPrecisionRecall(t *testing.T) {
 	cs := loadCorpus(t)
-	res := runCorpus(t, defaultAuditor(t), cs)
+	res := runCorpusPolicies(t, cs)
 	type score struct{ tp, fp, fn int }
 	scores := map[string]*score{}
 	sc := func(code string) *score {

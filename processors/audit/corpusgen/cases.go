@@ -25,10 +25,13 @@ const reps = 12
 // Case is one corpus line: messages audited together, and the findings they
 // must produce.
 type Case struct {
-	ID       string    `json:"id"`
-	Code     string    `json:"code,omitempty"` // the code the case is about ("" for clean)
-	Kind     string    `json:"kind"`           // positive, hard_negative, clean
-	Variant  string    `json:"variant"`
+	ID      string `json:"id"`
+	Code    string `json:"code,omitempty"` // the code the case is about ("" for clean)
+	Kind    string `json:"kind"`           // positive, hard_negative, clean
+	Variant string `json:"variant"`
+	// Policy is "" for the default house policy, or "strict": the house
+	// checks that are off by default switched on (see the test).
+	Policy   string    `json:"policy,omitempty"`
 	Messages []Message `json:"messages"`
 	// Expect is the exact set of findings, every severity, of every audit
 	// record the messages cause.
@@ -332,12 +335,16 @@ type gen struct {
 }
 
 func (g *gen) add(kind, code, variant string, msgs []Message, expect ...Expect) {
+	g.addPolicy("", kind, code, variant, msgs, expect...)
+}
+
+func (g *gen) addPolicy(policy, kind, code, variant string, msgs []Message, expect ...Expect) {
 	g.n++
 	if expect == nil {
 		expect = []Expect{}
 	}
 	g.cases = append(g.cases, Case{
-		ID: fmt.Sprintf("%04d-%s", g.n, variant), Code: code, Kind: kind, Variant: variant, Messages: msgs, Expect: expect,
+		ID: fmt.Sprintf("%04d-%s", g.n, variant), Code: code, Kind: kind, Variant: variant, Policy: policy, Messages: msgs, Expect: expect,
 	})
 }
 
@@ -396,6 +403,7 @@ func Generate(seed uint64) []Case {
 	g.pii()
 	g.eventParams()
 	g.matchConsent()
+	g.strict()
 	g.negatives()
 	return g.cases
 }
@@ -789,5 +797,45 @@ func (g *gen) matchConsent() {
 		// One finding, at the first user-data field in payload order.
 		g.add("positive", "CONSENT_PII_WITHOUT_CONSENT", "mp-denied-with-user-data", []Message{client("ga4.gtag", gtag(e, p)), server("ga4.mp", marshal(b))},
 			Expect{"CONSENT_PII_WITHOUT_CONSENT", "user_data.address[0].city"})
+	})
+}
+
+// strict builds the cases of the house checks that are off by default:
+// under the "strict" policy custom params must carry the cx_ prefix, every
+// event the cx_schema_version param, and GA4 events a consent signal.
+func (g *gen) strict() {
+	const sv = "cx_schema_version"
+	metaStrict := func(p person, e ev, mod func(ce map[string]any)) []Message {
+		ce := capiEvent(e, p)
+		ce["custom_data"].(map[string]any)[sv] = "3"
+		if mod != nil {
+			mod(ce)
+		}
+		px := pixel{e: e, p: p, extra: [][2]string{{"cd[" + sv + "]", "3"}}}
+		return []Message{client("meta.pixel", px.String()), server("meta.capi", capiBody(ce))}
+	}
+	ga4Strict := func(p person, e ev, mod func(b map[string]any)) []Message {
+		b := mpBody(p, mpEvent(e))
+		b["events"].([]map[string]any)[0]["params"].(map[string]any)[sv] = "3"
+		if mod != nil {
+			mod(b)
+		}
+		return []Message{client("ga4.gtag", gtag(e, p, "ep."+sv+"=3")), server("ga4.mp", marshal(b))}
+	}
+	g.each(func(p person, e ev) { g.addPolicy("strict", "clean", "", "strict-meta-clean", metaStrict(p, e, nil)) })
+	g.each(func(p person, e ev) { g.addPolicy("strict", "clean", "", "strict-ga4-clean", ga4Strict(p, e, nil)) })
+	g.each(func(p person, e ev) {
+		g.addPolicy("strict", "positive", "PARAM_NOT_NAMESPACED", "strict-capi-coupon", metaStrict(p, e, func(ce map[string]any) {
+			ce["custom_data"].(map[string]any)["coupon_code"] = "SPRING" + fmt.Sprint(10+g.r.IntN(40))
+		}), Expect{"PARAM_NOT_NAMESPACED", "data[0].custom_data.coupon_code"})
+	})
+	g.each(func(p person, e ev) {
+		g.addPolicy("strict", "positive", "SCHEMA_VERSION_MISSING", "strict-capi-no-version", metaStrict(p, e, func(ce map[string]any) {
+			delete(ce["custom_data"].(map[string]any), sv)
+		}), Expect{"SCHEMA_VERSION_MISSING", "data[0].custom_data." + sv})
+	})
+	g.each(func(p person, e ev) {
+		g.addPolicy("strict", "positive", "CONSENT_MISSING", "strict-mp-no-consent", ga4Strict(p, e, func(b map[string]any) { delete(b, "consent") }),
+			Expect{"CONSENT_MISSING", "consent"})
 	})
 }
