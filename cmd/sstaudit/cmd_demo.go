@@ -9,12 +9,14 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
 	"github.com/sstaudit/sstaudit/consumers"
 	"github.com/sstaudit/sstaudit/processors/join"
 	"github.com/sstaudit/sstaudit/processors/report"
+	"github.com/sstaudit/sstaudit/processors/report/dashboard"
 	"github.com/sstaudit/sstaudit/schemas"
 	"github.com/sstaudit/sstaudit/schemas/synth"
 )
@@ -89,21 +91,21 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 	}
 	defer shutdownTel()
 	pc.Logger, pc.Telemetry = tel.Logger, tel
-	agg := report.NewAggregator()
+	live := dashboard.NewLive()
 	pc.OnOutput = func(o join.Output) {
 		tally.add(o)
-		if o.Audit != nil {
-			agg.Add(o.Audit)
-		}
-		if o.Metrics != nil {
-			agg.AddMetrics(o.Metrics)
-		}
+		live.Add(o.Audit)
+		live.AddMetrics(o.Metrics)
 	}
 	p, err := consumers.New(pc, aud.Checks())
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	srv, err := startHTTP(cfg.HTTP, p, tel)
+	// Once the demo's traffic is processed the pipeline stops on purpose;
+	// the dashboard (--serve) says so rather than "not ready".
+	var finished atomic.Bool
+	dash := newDashboard(live, p, pc.Join.Alignment, &finished)
+	srv, err := startHTTP(cfg.HTTP, p, tel, dash)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -138,15 +140,16 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 	if err := <-runErr; err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("demo: %w", err)
 	}
+	finished.Store(true)
 	printDemoSummary(out, truth, tally, p.Stats().DLQ.Load())
 	fmt.Fprintln(out)
-	if err := report.Render(out, report.Build(agg.Summary(), nil, report.Options{Now: time.Now()})); err != nil {
+	if err := report.Render(out, report.Build(live.Summary(), nil, report.Options{Now: time.Now()})); err != nil {
 		return fmt.Errorf("demo: report: %w", err)
 	}
 	fmt.Fprintf(out, "\ndemo finished in %s\n", time.Since(started).Round(100*time.Millisecond))
 
 	if cfg.Serve {
-		fmt.Fprintf(out, "dashboard at http://%s/ (metrics /metrics, health /healthz, readiness /readyz); Ctrl-C to stop\n", srv.Addr())
+		fmt.Fprintf(out, "dashboard at http://%s/ (figures /api/summary, metrics /metrics, health /healthz, readiness /readyz); Ctrl-C to stop\n", srv.Addr())
 		<-ctx.Done()
 	}
 	return nil

@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/sstaudit/sstaudit/consumers"
+	"github.com/sstaudit/sstaudit/processors/join"
+	"github.com/sstaudit/sstaudit/processors/report/dashboard"
 	"github.com/sstaudit/sstaudit/telemetry"
 )
 
@@ -26,11 +29,16 @@ func runPipeline(ctx context.Context, env *Env, cfg RunConfig) error {
 	defer shutdownTel()
 	pc := pipelineConfig(env, cfg, aud)
 	pc.Logger, pc.Telemetry = tel.Logger, tel
+	live := dashboard.NewLive()
+	pc.OnOutput = func(o join.Output) {
+		live.Add(o.Audit)
+		live.AddMetrics(o.Metrics)
+	}
 	p, err := consumers.New(pc, aud.Checks())
 	if err != nil {
 		return usageErrorf("run: %v", err)
 	}
-	srv, err := startHTTP(cfg.HTTP, p, tel)
+	srv, err := startHTTP(cfg.HTTP, p, tel, newDashboard(live, p, pc.Join.Alignment, nil))
 	if err != nil {
 		return err
 	}
@@ -64,14 +72,32 @@ func setupTelemetry(ctx context.Context, env *Env, instanceID string, ratio floa
 	}, nil
 }
 
-// startHTTP starts /healthz, /readyz and /metrics on addr; the listener is
-// bound before it returns, so a port clash is an immediate error.
-func startHTTP(addr string, p *consumers.Pipeline, tel telemetry.Settings) (*consumers.HTTPServer, error) {
+// startHTTP starts /healthz, /readyz, /metrics and the dashboard (/ and
+// /api/summary) on addr; the listener is bound before it returns, so a port
+// clash is an immediate error.
+func startHTTP(addr string, p *consumers.Pipeline, tel telemetry.Settings, dash *dashboard.Dashboard) (*consumers.HTTPServer, error) {
 	srv := consumers.NewHTTPServer(consumers.HTTPConfig{Addr: addr, Ready: p.Ready, Metrics: tel.MetricsHandler, Logger: tel.Logger})
+	dash.Mount(srv.Handle)
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("http: %w", err)
 	}
 	return srv, nil
+}
+
+// newDashboard serves live with p's readiness and totals. finished, when
+// set and true, marks the pipeline as stopped on purpose (the demo).
+func newDashboard(live *dashboard.Live, p *consumers.Pipeline, alignment time.Duration, finished *atomic.Bool) *dashboard.Dashboard {
+	return dashboard.New(dashboard.Config{Live: live, Alignment: alignment, Health: func() dashboard.Health {
+		ok, why := p.Ready()
+		s := p.Stats()
+		h := dashboard.Health{Ready: ok, Reason: why, Consumed: s.Consumed.Load(), Events: s.Events.Load(),
+			DLQ: s.DLQ.Load(), AuditRecords: s.Findings.Load(), WindowMetrics: s.Metrics.Load(),
+			Redelivered: s.Redelivery.Load(), OpenTasks: s.OpenTasks.Load()}
+		if finished != nil && finished.Load() {
+			h.Ready, h.Stopped, h.Reason = false, true, "the demo's traffic is fully processed"
+		}
+		return h
+	}})
 }
 
 func shutdownHTTP(srv *consumers.HTTPServer) {
