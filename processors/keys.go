@@ -55,17 +55,31 @@ func NewDigester(key []byte) *Digester {
 	return d
 }
 
+// digestStackBytes is the longest value Digester.Sum hashes without a heap
+// allocation.
+const digestStackBytes = 480
+
 // Sum returns the digest of value; the empty string digests to 0, so 0 means
-// "absent".
+// "absent". Values up to digestStackBytes do not allocate.
 func (d *Digester) Sum(value string) uint64 {
 	if value == "" {
 		return 0
 	}
-	h := sha256.New()
-	h.Write(d.prefix[:])
-	h.Write([]byte(value))
 	var sum [sha256.Size]byte
-	v := binary.BigEndian.Uint64(h.Sum(sum[:0]))
+	if len(value) <= digestStackBytes {
+		// The common case (ids, hex hashes, URLs) hashes prefix||value from a
+		// stack buffer: sha256.New would put the hasher on the heap.
+		var buf [len(d.prefix) + digestStackBytes]byte
+		n := copy(buf[:], d.prefix[:])
+		n += copy(buf[n:], value)
+		sum = sha256.Sum256(buf[:n])
+	} else {
+		h := sha256.New()
+		h.Write(d.prefix[:])
+		h.Write([]byte(value))
+		h.Sum(sum[:0])
+	}
+	v := binary.BigEndian.Uint64(sum[:])
 	if v == 0 {
 		v = 1
 	}

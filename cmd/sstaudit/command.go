@@ -62,7 +62,7 @@ func define[C any, P interface {
 
 // commands lists every subcommand in help order.
 func commands() []*command {
-	return []*command{runCommand(), demoCommand(), generateCommand(), reportCommand(), checkCommand(), schemasCommand()}
+	return []*command{runCommand(), demoCommand(), generateCommand(), reportCommand(), checkCommand(), schemasCommand(), benchCommand()}
 }
 
 func findCommand(name string) *command {

@@ -39,7 +39,20 @@ func findingSide(s schemas.Side) schemas.FindingSide {
 	return schemas.FindingServer
 }
 
-type record struct{ schemas.AuditRecord }
+type record struct {
+	schemas.AuditRecord
+	// Storage for the record's optional strings, so that a record is one
+	// allocation rather than one per pointer field.
+	eventID, traceParent string
+}
+
+// sideBlock holds a SideInfo and the values its pointer fields (and the
+// record's side event name) point to: one allocation per side.
+type sideBlock struct {
+	info                    schemas.SideInfo
+	eventTime               int64
+	actionSource, eventName string
+}
 
 // AuditID is the deterministic id of an outcome: hex of the first 16 bytes
 // of SHA-256 over the outcome and the sources (topic, partition, offset,
@@ -68,7 +81,7 @@ func (p *Processor) pipeline() schemas.Pipeline {
 // newRecord starts the audit record of an outcome. Findings are copied.
 func (p *Processor) newRecord(outcome schemas.Outcome, dest, joinKey, name string, fs []schemas.Finding,
 	traceparent string, sources ...*schemas.Source) *record {
-	r := &record{schemas.AuditRecord{
+	r := &record{AuditRecord: schemas.AuditRecord{
 		AuditID:       AuditID(outcome, sources...),
 		Outcome:       string(outcome),
 		Destination:   dest,
@@ -76,12 +89,12 @@ func (p *Processor) newRecord(outcome schemas.Outcome, dest, joinKey, name strin
 		Findings:      make([]schemas.FindingRecord, len(fs)),
 		Pipeline:      p.pipeline(),
 		SchemaVersion: schemas.RecordSchemaVersion,
-	}}
+	}, eventID: joinKey, traceParent: traceparent}
 	if joinKey != "" {
-		r.EventID = &joinKey
+		r.EventID = &r.eventID
 	}
 	if traceparent != "" {
-		r.TraceParent = &traceparent
+		r.TraceParent = &r.traceParent
 	}
 	for i := range fs {
 		f := &fs[i]
@@ -102,7 +115,8 @@ func (p *Processor) newRecord(outcome schemas.Outcome, dest, joinKey, name strin
 
 // setSide fills the client or server block (and name) from a snapshot.
 func (r *record) setSide(s *processors.Snapshot) {
-	si := &schemas.SideInfo{
+	b := &sideBlock{eventTime: s.EventTime, actionSource: s.ActionSource, eventName: s.EventName}
+	b.info = schemas.SideInfo{
 		Format:       string(s.Format),
 		Topic:        s.Source.Topic,
 		Partition:    s.Source.Partition,
@@ -113,22 +127,20 @@ func (r *record) setSide(s *processors.Snapshot) {
 		MatchKeys:    s.MatchKeys.Names(),
 		ConsentState: ConsentState(s.Consent),
 	}
+	si := &b.info
 	if si.MatchKeys == nil {
 		si.MatchKeys = []string{}
 	}
 	if s.EventTime != 0 {
-		t := s.EventTime
-		si.EventTime = &t
+		si.EventTime = &b.eventTime
 	}
 	if s.ActionSource != "" {
-		a := s.ActionSource
-		si.ActionSource = &a
+		si.ActionSource = &b.actionSource
 	}
-	name := s.EventName
 	if s.Side == schemas.SideClient {
-		r.Client, r.ClientEventName = si, &name
+		r.Client, r.ClientEventName = si, &b.eventName
 	} else {
-		r.Server, r.ServerEventName = si, &name
+		r.Server, r.ServerEventName = si, &b.eventName
 	}
 }
 
