@@ -104,7 +104,10 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 	// Once the demo's traffic is processed the pipeline stops on purpose;
 	// the dashboard (--serve) says so rather than "not ready".
 	var finished atomic.Bool
-	dash := newDashboard(live, p, pc.Join.Alignment, &finished)
+	dash, err := newDashboard(live, p, pc.Join.Alignment, &finished)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	srv, err := startHTTP(cfg.HTTP, p, tel, dash)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)

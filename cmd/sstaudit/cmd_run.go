@@ -38,7 +38,11 @@ func runPipeline(ctx context.Context, env *Env, cfg RunConfig) error {
 	if err != nil {
 		return usageErrorf("run: %v", err)
 	}
-	srv, err := startHTTP(cfg.HTTP, p, tel, newDashboard(live, p, pc.Join.Alignment, nil))
+	dash, err := newDashboard(live, p, pc.Join.Alignment, nil)
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	srv, err := startHTTP(cfg.HTTP, p, tel, dash)
 	if err != nil {
 		return err
 	}
@@ -86,7 +90,7 @@ func startHTTP(addr string, p *consumers.Pipeline, tel telemetry.Settings, dash 
 
 // newDashboard serves live with p's readiness and totals. finished, when
 // set and true, marks the pipeline as stopped on purpose (the demo).
-func newDashboard(live *dashboard.Live, p *consumers.Pipeline, alignment time.Duration, finished *atomic.Bool) *dashboard.Dashboard {
+func newDashboard(live *dashboard.Live, p *consumers.Pipeline, alignment time.Duration, finished *atomic.Bool) (*dashboard.Dashboard, error) {
 	return dashboard.New(dashboard.Config{Live: live, Alignment: alignment, Health: func() dashboard.Health {
 		ok, why := p.Ready()
 		s := p.Stats()

@@ -3,6 +3,8 @@ package dashboard
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -30,7 +32,7 @@ type Health struct {
 
 // Config configures a Dashboard.
 type Config struct {
-	// Live is the data shown. Required.
+	// Live is the data shown. Required (Validate).
 	Live *Live
 	// Health reports the pipeline's health; nil leaves that panel out.
 	Health func() Health
@@ -43,6 +45,21 @@ type Config struct {
 	Alignment time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Live == nil {
+		errs = append(errs, errors.New("dashboard: no Live to show"))
+	}
+	if c.Refresh < 0 {
+		errs = append(errs, fmt.Errorf("dashboard: refresh must not be negative, got %s", c.Refresh))
+	}
+	if c.Alignment < 0 {
+		errs = append(errs, fmt.Errorf("dashboard: alignment must not be negative, got %s", c.Alignment))
+	}
+	return errors.Join(errs...)
 }
 
 // Dashboard serves the live dashboard (/) and its JSON (/api/summary).
@@ -65,22 +82,21 @@ const (
 	throughputSpan = time.Minute // the recent throughput is measured over about this long
 )
 
-// New returns a Dashboard. It panics if cfg.Live is nil: that is a
-// programming error, not input.
-func New(cfg Config) *Dashboard {
-	if cfg.Live == nil {
-		panic("dashboard: Config.Live is nil")
+// New validates cfg, fills in its defaults and returns a Dashboard.
+func New(cfg Config) (*Dashboard, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	if cfg.Refresh <= 0 {
+	if cfg.Refresh == 0 {
 		cfg.Refresh = 5 * time.Second
 	}
-	if cfg.Alignment <= 0 {
+	if cfg.Alignment == 0 {
 		cfg.Alignment = 5 * time.Minute
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Dashboard{cfg: cfg, started: cfg.Now()}
+	return &Dashboard{cfg: cfg, started: cfg.Now()}, nil
 }
 
 // Mount registers the page on "GET /{$}" and the JSON on "GET

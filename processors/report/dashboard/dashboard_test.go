@@ -228,6 +228,39 @@ func TestLiveSeriesBounded(t *testing.T) {
 	}
 }
 
+func mustNew(t *testing.T, cfg Config) *Dashboard {
+	t.Helper()
+	d, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"no live", Config{}, "no Live"},
+		{"negative refresh", Config{Live: NewLive(), Refresh: -time.Second}, "refresh must not be negative"},
+		{"negative alignment", Config{Live: NewLive(), Alignment: -time.Second}, "alignment must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := New(tt.cfg); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("New = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := New(Config{Live: NewLive()}); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+}
+
 func newTestServer(t *testing.T, d *Dashboard) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
@@ -258,7 +291,7 @@ func TestPage(t *testing.T) {
 	recs, mets := synthOutputs(t, 3, 600)
 	l := NewLive()
 	feed(l, recs, mets)
-	d := New(Config{Live: l, Health: func() Health {
+	d := mustNew(t, Config{Live: l, Health: func() Health {
 		return Health{Ready: true, Consumed: 1500, Events: 1490, DLQ: 10, OpenTasks: 3}
 	}})
 	srv := newTestServer(t, d)
@@ -315,7 +348,7 @@ func TestAPISummaryMatchesAggregator(t *testing.T) {
 	ref := report.NewAggregator()
 	feed(l, recs, mets, ref)
 	now := time.Date(2026, 9, 21, 12, 0, 0, 0, time.UTC)
-	d := New(Config{Live: l, Now: func() time.Time { return now }})
+	d := mustNew(t, Config{Live: l, Now: func() time.Time { return now }})
 	srv := newTestServer(t, d)
 	code, h, body := get(t, srv.URL+"/api/summary")
 	if code != http.StatusOK || h.Get("Content-Type") != "application/json" {
@@ -373,7 +406,7 @@ func TestNoValuesShown(t *testing.T) {
 	l.AddMetrics(&schemas.WindowMetrics{Destination: "meta", EventName: "Purchase", WindowStart: 1_790_000_000_000, WindowEnd: 1_790_000_060_000,
 		ClientEvents: 20, ServerEvents: 20, Matched: 20, Aligned: 20, PIILeaks: 40,
 		FindingsBySeverity: schemas.SeverityCounts{Critical: 60}, FindingsByCode: map[string]int64{"PII_LEAK": 40, "HASH_PLAINTEXT": 20}})
-	srv := newTestServer(t, New(Config{Live: l}))
+	srv := newTestServer(t, mustNew(t, Config{Live: l}))
 	_, _, page := get(t, srv.URL+"/")
 	_, _, js := get(t, srv.URL+"/api/summary")
 	for _, body := range []string{page, js} {
@@ -395,7 +428,7 @@ func TestPipelineThroughput(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 9, 21, 12, 0, 0, 0, time.UTC)
 	consumed := int64(0)
-	d := New(Config{Live: NewLive(), Now: func() time.Time { return now },
+	d := mustNew(t, Config{Live: NewLive(), Now: func() time.Time { return now },
 		Health: func() Health { return Health{Ready: false, Reason: "join: rebalancing", Consumed: consumed} }})
 	if p := d.View().Pipeline; p.MessagesPerSecond != nil || p.AvgMessagesPerSecond != nil {
 		t.Fatalf("rates before time passed: %+v", p)
@@ -421,7 +454,7 @@ func TestPipelineThroughput(t *testing.T) {
 // An empty Live renders (no data yet) without a score.
 func TestEmptyPage(t *testing.T) {
 	t.Parallel()
-	srv := newTestServer(t, New(Config{Live: NewLive()}))
+	srv := newTestServer(t, mustNew(t, Config{Live: NewLive()}))
 	code, _, body := get(t, srv.URL+"/")
 	if code != http.StatusOK || !strings.Contains(body, "No metrics window has closed yet.") || !strings.Contains(body, `id="grade">no data<`) {
 		t.Fatalf("GET / = %d:\n%s", code, body)

@@ -36,6 +36,7 @@ var skewLabels = []string{"< 1 s", "1–5 s", "5–30 s", "30 s–1 m", "1–5 m
 // (destination, event_name, window_start, partition) or an audit_id it has
 // already folded in. It is safe for concurrent use: the pipeline's tasks call
 // Add and AddMetrics from their goroutines while handlers take snapshots.
+// One mutex covers the Aggregator and the rest, so a snapshot is consistent.
 type Live struct {
 	agg *report.Aggregator
 
@@ -87,13 +88,10 @@ func (l *Live) Add(r *schemas.AuditRecord) {
 	if r == nil {
 		return
 	}
-	l.agg.Add(r)
-	if r.SkewMs == nil {
-		return
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.remember(r.AuditID) {
+	l.agg.Add(r)
+	if r.SkewMs == nil || !l.remember(r.AuditID) {
 		return
 	}
 	v := *r.SkewMs
@@ -110,9 +108,9 @@ func (l *Live) AddMetrics(m *schemas.WindowMetrics) {
 	if m == nil {
 		return
 	}
-	l.agg.AddMetrics(m)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.agg.AddMetrics(m)
 	k := seriesKey{m.Destination, m.EventName}
 	s := l.series[k]
 	if s == nil {
@@ -165,7 +163,11 @@ func (l *Live) remember(id string) bool {
 }
 
 // Summary returns the aggregator's Summary (report.Aggregator.Summary).
-func (l *Live) Summary() report.Summary { return l.agg.Summary() }
+func (l *Live) Summary() report.Summary {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.agg.Summary()
+}
 
 // Snapshot is a copy of what a Live holds, sharing no memory with it.
 type Snapshot struct {
@@ -214,11 +216,12 @@ type SkewBucket struct {
 }
 
 // Snapshot returns the aggregator's Summary, the series and the skew
-// histogram.
+// histogram, all as of the same moment: every output is in all three or in
+// none.
 func (l *Live) Snapshot() Snapshot {
-	snap := Snapshot{Summary: l.agg.Summary()}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	snap := Snapshot{Summary: l.agg.Summary()}
 	keys := slices.SortedFunc(maps.Keys(l.series), func(x, y seriesKey) int {
 		return cmp.Or(cmp.Compare(x.dest, y.dest), cmp.Compare(x.name, y.name))
 	})
