@@ -160,4 +160,3 @@ func serverEventPool(seed uint64, n int, opts schemas.DecodeOptions) ([]schemas.
 	}
 	return pool, nil
 }
-

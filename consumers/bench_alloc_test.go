@@ -1,0 +1,145 @@
+//go:build !race
+
+package consumers
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/sstaudit/sstaudit/processors/audit"
+	"github.com/sstaudit/sstaudit/processors/join"
+	"github.com/sstaudit/sstaudit/schemas"
+	"github.com/sstaudit/sstaudit/state"
+)
+
+// Allocation budgets of the clean hot path (SPEC §12: decode + all checks of
+// a 1 KB CAPI event ≤ 20 allocations). Each test fails when a change makes
+// its stage allocate more than the budget measured when it was written
+// (BENCHMARKS.md); lower a budget when an optimisation lands. Not run under
+// -race, whose instrumentation changes allocation counts.
+
+// allocCAPIBody is the 1 KB clean CAPI Purchase of processors/audit's
+// BenchmarkDecodeAndCheckCAPI.
+func allocCAPIBody(now time.Time) []byte {
+	t := strconv.FormatInt(now.Unix(), 10)
+	fbp := strconv.FormatInt(now.Add(-48*time.Hour).UnixMilli(), 10)
+	return []byte(`{"data":[{"event_name":"Purchase","event_time":` + t + `,"event_id":"ORD-7-004711","action_source":"website",` +
+		`"event_source_url":"https://store.example.net/order/complete","user_data":{` +
+		`"em":["b4c9a289323b21a01c3e940f150eb9b8c542587f1abfd8f0e1cc1ffc5e475514"],` +
+		`"ph":["e1b2bd5022736db6e871c7ed0ea927f53baed13032f1a0c3ad51a0aaa04baea0"],` +
+		`"fn":"020dc2295b4ca69a44356c864ff86aa3cb8026d7ce3b64db402cfaf7da4915e4",` +
+		`"ln":"e96e35a376f8bb39cd7cb24e11f9efbfbe372aba9477a9e90bd094915c71fa9c",` +
+		`"ct":"c7c1319276e936c8d64f1d5ed80cd8a0cf54e6dea7b0125533eb4163e03a2c11",` +
+		`"zp":"d9eeb6ea41f3c223a925e273e184ad9df44027d3cdf53c3df86d5df5f4066609",` +
+		`"country":"79adb2a2fce5c6ba215fe5f27f532d4e7edbac4b6a5e09e1ef3a08084a904621",` +
+		`"external_id":["cust-218486"],"client_ip_address":"203.0.113.159",` +
+		`"client_user_agent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",` +
+		`"fbp":"fb.1.` + fbp + `.1315899032"},` +
+		`"custom_data":{"value":102.23,"currency":"EUR","content_ids":["TEE-RED-M"],"content_type":"product","order_id":"ORD-7-004711"}}],` +
+		`"partner_agent":"sstaudit-synth-1.0"}`)
+}
+
+func allocAuditor(t *testing.T) (*audit.Auditor, schemas.Message, []schemas.Event) {
+	t.Helper()
+	a, err := audit.New(audit.NewDefaultPolicy(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	m := schemas.Message{Value: allocCAPIBody(now), Side: schemas.SideServer,
+		Source: schemas.Source{Topic: "tracking.server", Offset: 1, RecordTime: now.UnixMilli()}}
+	evs, err := schemas.Decode(m, a.DecodeOptions(0))
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("decode: %v (%d events)", err, len(evs))
+	}
+	if fs := a.Event(&evs[0], nil); len(fs) != 0 {
+		t.Fatalf("the event is not clean: %+v", fs)
+	}
+	return a, m, evs
+}
+
+func checkBudget(t *testing.T, name string, budget float64, fn func()) {
+	t.Helper()
+	got := testing.AllocsPerRun(200, fn)
+	t.Logf("%s: %.1f allocs/op (budget %.0f)", name, got, budget)
+	if got > budget {
+		t.Errorf("%s allocates %.1f times per op, budget %.0f", name, got, budget)
+	}
+}
+
+func TestAllocBudgetDecodeAndChecks(t *testing.T) {
+	a, m, evs := allocAuditor(t)
+	opts := a.DecodeOptions(0)
+	var fs []schemas.Finding
+	checkBudget(t, "decode 1 KB CAPI", 4, func() {
+		if _, err := schemas.Decode(m, opts); err != nil {
+			t.Fatal(err)
+		}
+	})
+	checkBudget(t, "per-event checks", 0, func() { fs = a.Event(&evs[0], fs[:0]) })
+	checkBudget(t, "snapshot", 1, func() { _ = a.Snapshot(&evs[0]) })
+	checkBudget(t, "decode + checks + snapshot", 5, func() {
+		evs, _ := schemas.Decode(m, opts)
+		for i := range evs {
+			fs = a.Event(&evs[i], fs[:0])
+			_ = a.Snapshot(&evs[i])
+		}
+	})
+}
+
+func TestAllocBudgetJoinAndState(t *testing.T) {
+	a, _, evs := allocAuditor(t)
+	store, err := state.Open("", state.WithInMemory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	jc := join.NewDefaultConfig()
+	jc.ClientTopic, jc.ServerTopic = "tracking.client", "tracking.server"
+	proc, err := join.New(jc, a.Checks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := evs[0]
+	client := server
+	client.Side, client.Format, client.Source.Topic = schemas.SideClient, schemas.FormatMetaPixel, "tracking.client"
+	client.UserData = nil
+	i := int64(0)
+	tx := store.Begin()
+	defer func() { tx.Discard() }()
+	ids := make([]string, 1000)
+	for k := range ids {
+		ids[k] = "ORD-" + strconv.Itoa(k)
+	}
+	pair := func() {
+		id := ids[i%int64(len(ids))] // fresh for the 201 runs of AllocsPerRun
+		client.JoinKey, server.JoinKey = id, id
+		client.Source.Offset, server.Source.Offset = 2*i, 2*i+1
+		if _, err := proc.Apply(tx, &client); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := proc.Apply(tx, &server); err != nil {
+			t.Fatal(err)
+		}
+		i++
+		if tx.Full() {
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			tx = store.Begin()
+		}
+	}
+	checkBudget(t, "join matched pair (2 events, checks included)", 55, pair)
+	key := []byte("meta/ORD-1")
+	var buf []byte
+	checkBudget(t, "state group get", 5, func() {
+		buf, _, _ = tx.Group(key, buf[:0])
+	})
+	val := make([]byte, 200)
+	checkBudget(t, "state group put", 2, func() {
+		if err := tx.PutGroup(key, val); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
