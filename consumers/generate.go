@@ -29,6 +29,24 @@ type GenerateConfig struct {
 	Logger      *slog.Logger
 }
 
+// isTransient reports whether a write error may clear on retry.
+func isTransient(err error) bool {
+	var ke kafka.Error
+	if errors.As(err, &ke) {
+		return ke.Temporary()
+	}
+	var we kafka.WriteErrors
+	if errors.As(err, &we) {
+		for _, e := range we {
+			if e != nil && !isTransient(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return !errors.Is(err, context.Canceled)
+}
+
 // Generate writes synthetic traffic (package synth) to the input topics and
 // returns the ground truth it planted. Records keep the generator's record
 // times; keys go through the Java-compatible murmur2 partitioner, so in the
@@ -62,8 +80,23 @@ func Generate(ctx context.Context, cfg GenerateConfig) (*synth.Truth, error) {
 		if len(buf) == 0 {
 			return nil
 		}
-		if err := w.WriteMessages(ctx, buf...); err != nil {
-			return fmt.Errorf("consumers: generate: %w", err)
+		// Retry transient broker errors (a leader moving, metadata not yet
+		// showing a new topic) with backoff, for a bounded time.
+		bo := newBackoff(100*time.Millisecond, 2*time.Second)
+		deadline := time.Now().Add(time.Minute)
+		for {
+			err := w.WriteMessages(ctx, buf...)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil || time.Now().After(deadline) || !isTransient(err) {
+				return fmt.Errorf("consumers: generate: %w", err)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(bo.next()):
+			}
 		}
 		buf = buf[:0]
 		return nil

@@ -220,9 +220,15 @@ func (p *Pipeline) setReady(comp string, ok bool, why string) {
 	p.ready.Store(len(p.notReady) == 0)
 }
 
+// newWriter returns the producer settings every sstaudit writer shares:
+// murmur2 keys (Java-compatible), acks from all in-sync replicas, short
+// batching, and its own transport, whose metadata refreshes quickly so a
+// topic created a moment ago is writable (kafka-go's shared DefaultTransport
+// caches metadata for seconds).
 func newWriter(brokers []string) *kafka.Writer {
 	return &kafka.Writer{
 		Addr:                   kafka.TCP(brokers...),
+		Transport:              &kafka.Transport{MetadataTTL: time.Second, IdleTimeout: 30 * time.Second},
 		Balancer:               &kafka.Murmur2Balancer{},
 		RequiredAcks:           kafka.RequireAll,
 		BatchTimeout:           2 * time.Millisecond,
