@@ -164,6 +164,7 @@ func (d *Detector) Check(ev *schemas.Event, fp *processors.Fingerprinter, out []
 	if ev.Referrer != "" && !hasPath(ev, ev.ReferrerPath) {
 		hits = d.scanLeaf(hits, orDefault(ev.ReferrerPath, "referrer"), "referrer", ev.Referrer, ctx, pol)
 	}
+	hits = dedupHits(hits)
 	side := schemas.FindingServer
 	if ev.Side == schemas.SideClient {
 		side = schemas.FindingClient
@@ -182,6 +183,24 @@ func (d *Detector) Check(ev *schemas.Event, fp *processors.Fingerprinter, out []
 		})
 	}
 	return out
+}
+
+// dedupHits keeps the first hit of each (path, entity): the same URL query
+// value can be reached twice, as a leaf the decoder split out of the URL
+// (dl?email) and through the URL itself, and is one leak.
+func dedupHits(hits []hit) []hit {
+	n := 0
+outer:
+	for i := range hits {
+		for j := range n {
+			if hits[j].Path == hits[i].Path && hits[j].Entity == hits[i].Entity {
+				continue outer
+			}
+		}
+		hits[n] = hits[i]
+		n++
+	}
+	return hits[:n]
 }
 
 func message(entity, path string) string {

@@ -281,3 +281,34 @@ func TestCorpusIsCurrent(t *testing.T) {
 		t.Fatal("testdata/corpus.jsonl is stale: run go generate ./processors/pii")
 	}
 }
+
+// TestURLLeakReportedOnce: a leak in a page URL's query is one finding,
+// although the decoder also splits the query into leaves of its own.
+func TestURLLeakReportedOnce(t *testing.T) {
+	t.Parallel()
+	d, err := New(NewDefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := schemas.Decode(schemas.Message{
+		Value: []byte("https://www.facebook.com/tr/?id=1&ev=Lead&eid=e1&dl=" +
+			"https%3A%2F%2Fshop.example.net%2Fthanks%3Femail%3Dana.lima%2540example.org"),
+		Side: schemas.SideClient,
+	}, schemas.DecodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := d.Check(&evs[0], nil, nil)
+	seen := map[string]int{}
+	for _, f := range fs {
+		seen[f.Path+"|"+f.Entity]++
+	}
+	if len(fs) == 0 {
+		t.Fatal("no finding for an email in dl")
+	}
+	for k, n := range seen {
+		if n > 1 {
+			t.Errorf("%s reported %d times", k, n)
+		}
+	}
+}
