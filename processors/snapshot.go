@@ -1,6 +1,12 @@
 package processors
 
-import "github.com/sstaudit/sstaudit/schemas"
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/sstaudit/sstaudit/schemas"
+)
 
 // MatchKey is a bit in a set of match keys present on an event.
 type MatchKey uint32
@@ -127,4 +133,43 @@ type Snapshot struct {
 	FindingsMax schemas.Severity
 	TraceID     [16]byte // the event's trace context, for span links
 	SpanID      [8]byte
+}
+
+// MarshalYAML writes a key set as the list of its key names, so house
+// policy files read as [em, ph, …] rather than a bit mask.
+func (k MatchKey) MarshalYAML() (any, error) {
+	names := k.Names()
+	if names == nil {
+		names = []string{}
+	}
+	return names, nil
+}
+
+// UnmarshalYAML reads a list of key names (see MatchKeyNames); an unknown
+// name is an error. It uses yaml.v3's function form, so this package does
+// not depend on a YAML library.
+func (k *MatchKey) UnmarshalYAML(unmarshal func(any) error) error {
+	var names []string
+	if err := unmarshal(&names); err != nil {
+		return err
+	}
+	set, err := ParseMatchKeys(names)
+	if err != nil {
+		return err
+	}
+	*k = set
+	return nil
+}
+
+// ParseMatchKeys returns the set of the named match keys.
+func ParseMatchKeys(names []string) (MatchKey, error) {
+	var set MatchKey
+	for _, n := range names {
+		i := slices.Index(MatchKeyNames, n)
+		if i < 0 {
+			return 0, fmt.Errorf("unknown match key %q (known: %s)", n, strings.Join(MatchKeyNames, ", "))
+		}
+		set |= 1 << uint(i)
+	}
+	return set, nil
 }

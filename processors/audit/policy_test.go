@@ -74,7 +74,7 @@ func TestExamplePolicyIsDefault(t *testing.T) {
 // unknown key is an error.
 func TestPolicyPartialAndUnknown(t *testing.T) {
 	p := NewDefaultPolicy()
-	if err := decodeStrict([]byte("pii:\n  ipseverity: info\n"), &p); err != nil {
+	if err := decodeStrict([]byte("pii:\n  ip_severity: info\n"), &p); err != nil {
 		t.Fatal(err)
 	}
 	if p.PII.IPSeverity != "info" || p.PII.DecodePasses != 3 || !p.Hashing.Dictionaries {

@@ -14,11 +14,11 @@ type Config struct {
 	// denial forbids. Default: em, ph, fn, ln, ct, st, zp, country, db, ge,
 	// external_id, street, user_id. Zero disables that half of
 	// CONSENT_MISMATCH.
-	UserDataKeys processors.MatchKey
+	UserDataKeys processors.MatchKey `yaml:"user_data_keys"`
 	// AdStorageKeys are the server keys that a browser's ad_storage denial
 	// forbids (ad-cookie ids). Default: fbc, fbp; Google click ids are
 	// checked too when this is non-zero.
-	AdStorageKeys processors.MatchKey
+	AdStorageKeys processors.MatchKey `yaml:"ad_storage_keys"`
 }
 
 const allKeys = processors.KeyStreet<<1 - 1

@@ -48,41 +48,41 @@ type IINRange struct {
 // Config tunes the detector. Start from NewDefaultConfig.
 type Config struct {
 	// Entities enabled; default AllEntities.
-	Entities []string
+	Entities []string `yaml:"entities"`
 	// IPPolicy per destination; a destination not listed uses DefaultIPPolicy.
 	// Default: anywhere for meta and ga4 (house policy).
-	IPPolicy map[schemas.Destination]IPPolicy
+	IPPolicy map[schemas.Destination]IPPolicy `yaml:"ip_policy"`
 	// DefaultIPPolicy applies to destinations missing from IPPolicy. Default anywhere.
-	DefaultIPPolicy IPPolicy
+	DefaultIPPolicy IPPolicy `yaml:"default_ip_policy"`
 	// IPSeverity is the severity of an ip finding. Default warn.
-	IPSeverity schemas.Severity
+	IPSeverity schemas.Severity `yaml:"ip_severity"`
 	// IPKeys are the keys allowed to hold an IP (compared normalised:
 	// lower-case, '-' and '_' removed). Default client_ip_address, ip_override,
 	// uip, _uip, ip_address, user_ip.
-	IPKeys []string
+	IPKeys []string `yaml:"ip_keys"`
 	// AllowDomains are fixture domains whose emails are not reported (exact
 	// domain or any subdomain). Default none: example.com/org/net are real
 	// domains in our tests and are reported.
-	AllowDomains []string
+	AllowDomains []string `yaml:"allow_domains"`
 	// DecodePasses bounds percent-decoding passes (REFERENCE §7.4). Default 3.
-	DecodePasses int
+	DecodePasses int `yaml:"decode_passes"`
 	// MaxDepth bounds nested structure (URL in a parameter, base64 in JSON, …).
 	// Default 4.
-	MaxDepth int
+	MaxDepth int `yaml:"max_depth"`
 	// MaxValueBytes: only this many bytes of a value are scanned. Default 128 KiB.
-	MaxValueBytes int
+	MaxValueBytes int `yaml:"max_value_bytes"`
 	// MaxCandidates bounds validator calls per leaf (phone parsing is costly).
 	// Default 256.
-	MaxCandidates int
+	MaxCandidates int `yaml:"max_candidates"`
 	// PhoneRegions are tried, in order, for national numbers (no '+') in a
 	// phone-keyed leaf or free text. Default US, GB, DE, FR, ES, IT, NL, BR, IN.
-	PhoneRegions []string
+	PhoneRegions []string `yaml:"phone_regions"`
 	// IIN is the card issuer table (REFERENCE §7.2).
-	IIN []IINRange
+	IIN []IINRange `yaml:"iin"`
 	// ServerCredentialKeys are keys whose secret value is the destination's own
 	// credential in a server request (CAPI access_token, MP api_secret) and is
 	// therefore not a leak. Default access_token, api_secret.
-	ServerCredentialKeys []string
+	ServerCredentialKeys []string `yaml:"server_credential_keys"`
 }
 
 // NewDefaultConfig returns the defaults documented on Config.
