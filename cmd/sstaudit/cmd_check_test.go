@@ -244,7 +244,7 @@ func TestCheckPolicyFromConfig(t *testing.T) {
 		t.Errorf("err = %v (exit %d), want a configuration error naming the key", err, exitCode(err))
 	}
 	invalid := filepath.Join(dir, "invalid.yaml")
-	if err := os.WriteFile(invalid, []byte("policy:\n  pii:\n    decodepasses: 0\n"), 0o600); err != nil {
+	if err := os.WriteFile(invalid, []byte("policy:\n  pii:\n    decode_passes: 0\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = runChecked(t, nil, "", "--config", invalid, pixel)

@@ -29,7 +29,7 @@ func runGenerate(ctx context.Context, env *Env, cfg GenerateConfig) error {
 				LostServer: cfg.Faults.LostServer, LostClient: cfg.Faults.LostClient, Skewed: cfg.Faults.Skewed,
 				Renamed: cfg.Faults.Renamed, PlaintextPII: cfg.Faults.PlaintextPII, DoubleHashed: cfg.Faults.DoubleHashed,
 				Duplicates: cfg.Faults.Duplicates, MissingIDs: cfg.Faults.MissingIDs, PIIInURL: cfg.Faults.PIIInURL,
-				Poison: cfg.Faults.Poison,
+				Poison: cfg.Faults.Poison, SparseUserData: cfg.Faults.SparseUserData,
 			},
 		},
 		Logger: env.Logger,

@@ -350,6 +350,9 @@ type FaultMix struct {
 	MissingIDs   float64 // no event_id
 	PIIInURL     float64 // personal data in the page URL
 	Poison       float64 // undecodable bytes, bound for the DLQ
+	// SparseUserData is the share of server events sent with few match keys
+	// (anonymous visitors): MATCH_KEYS_LOW.
+	SparseUserData float64
 }
 
 // NewDefaultFaultMix returns a mix in which about one event in ten carries a
@@ -367,6 +370,9 @@ func NewDefaultFaultMix() FaultMix {
 		MissingIDs:   0.01,
 		PIIInURL:     0.005,
 		Poison:       0.001,
+		// Anonymous visitors are common in real traffic; the generator plants
+		// them only as this named fault, so zero shares give clean traffic.
+		SparseUserData: 0.2,
 	}
 }
 
@@ -390,6 +396,7 @@ func (f *FaultMix) fields() []struct {
 		{"missing-ids", &f.MissingIDs, "share of events sent without event_id"},
 		{"pii-in-url", &f.PIIInURL, "share of browser hits with personal data in the page URL"},
 		{"poison", &f.Poison, "share of messages replaced by undecodable bytes, bound for the DLQ"},
+		{"sparse-user-data", &f.SparseUserData, "share of server events with few match keys (anonymous visitors)"},
 	}
 }
 

@@ -66,8 +66,8 @@ func (c *BenchConfig) flags(b *flagBuilder) {
 	b.Section("Modes")
 	b.Int64(&c.OpenGroups, "open-groups", "N", "instead: memory and state with N open join groups over a disk store (no Kafka)")
 	b.String(&c.WorkDir, "work-dir", "DIR", "state directories and the scenario cache")
-	b.String(&c.CPUProfile, "cpu-profile", "FILE", "write a CPU profile of the whole benchmark to FILE")
-	b.String(&c.MemProfile, "mem-profile", "FILE", "with --open-groups: write a heap profile to FILE once every group is written")
+	b.String(&c.CPUProfile, "cpu-profile", "FILE", "write a CPU profile of the whole benchmark to FILE (default: none)")
+	b.String(&c.MemProfile, "mem-profile", "FILE", "with --open-groups: write a heap profile to FILE once every group is written (default: none)")
 	logFlags(b, &c.Log)
 }
 

@@ -181,6 +181,8 @@ func TestCommandFlags(t *testing.T) {
 		"report":  {"brokers", "findings-topic", "metrics-topic", "since", "until", "inventory", "out", "json"},
 		"check":   {"format", "lines", "fail-on", "side", "match-window", "grace", "alignment"},
 		"schemas": {},
+		"bench": {"brokers", "partitions", "events", "seed", "runs", "latency-duration", "latency-rate", "open-groups",
+			"work-dir", "cpu-profile", "mem-profile"},
 	}
 	for _, c := range commands() {
 		fs, _, _, _ := c.flagSet()
