@@ -152,12 +152,21 @@ type Pipeline struct {
 	// eventCodec decodes the repartition topics' canonical Avro events.
 	eventCodec *schemas.Codec[schemas.Event]
 	writer     *kafka.Writer
+	changelog  *kafka.Client // appends state changelog batches (changelog.go)
 	stats      Stats
 	tel        *pipelineTel // nil without Config.Telemetry
 
 	ready    atomic.Bool
 	readyMu  sync.Mutex
 	notReady map[string]string // reason by component, while not ready
+
+	// Test hooks (fault injection); nil in production.
+	// produceHook runs before each output or changelog write attempt: a
+	// test slows it to throttle the output side.
+	produceHook func(ctx context.Context, records int)
+	// commitHook runs before each state commit of partition part; an error
+	// fails the commit as a full disk would.
+	commitHook func(part int) error
 }
 
 // Stats are the pipeline's running totals, safe for concurrent reads.
@@ -169,6 +178,8 @@ type Stats struct {
 	Metrics    atomic.Int64 // window metrics produced
 	Redelivery atomic.Int64 // input messages skipped as already applied
 	OpenTasks  atomic.Int64
+	Restored   atomic.Int64 // state changelog records applied to stores
+	Commits    atomic.Int64 // state transactions committed
 }
 
 // New validates cfg and prepares a Pipeline.
@@ -190,6 +201,7 @@ func New(cfg Config, checks join.Checks) (*Pipeline, error) {
 	p := &Pipeline{cfg: cfg, checks: checks, log: cfg.Logger, codecs: codecs, eventCodec: avro.Event,
 		notReady: map[string]string{"pipeline": "starting"}}
 	p.writer = newWriter(cfg.Brokers)
+	p.changelog = newClient(cfg.Brokers, 30*time.Second)
 	if p.tel, err = newPipelineTel(cfg.Telemetry, &cfg); err != nil {
 		return nil, err
 	}
@@ -312,7 +324,10 @@ func (p *Pipeline) prepareTopics(ctx context.Context, adm *admin) (int, error) {
 		{Name: p.cfg.MetricsTopic, Partitions: n},
 		{Name: p.cfg.DLQTopic, Partitions: n},
 	})
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	return n, p.ensureChangelog(ctx, adm, n)
 }
 
 // runJoin is the consumer-group loop: one generation after another, one

@@ -63,9 +63,9 @@ func (p *Pipeline) storeDir(part int) string {
 }
 
 func (p *Pipeline) newTask(ctx context.Context, gen *kafka.Generation, part int, clientTopic, serverTopic string, cOff, sOff int64) (*task, error) {
-	store, err := state.Open(p.storeDir(part), state.WithLogger(p.log))
+	store, err := p.openStore(ctx, part)
 	if err != nil {
-		return nil, fmt.Errorf("consumers: partition %d: %w", part, err)
+		return nil, err
 	}
 	jc := p.cfg.Join
 	jc.Partition = int32(part)
@@ -493,8 +493,10 @@ func (p *Pipeline) encodeOutput(o *join.Output) (kafka.Message, error) {
 	return m, nil
 }
 
-// flush writes the pending outputs, then commits tx. On shutdown it still
-// tries to finish for a bounded time, so the batch in hand is not redone.
+// flush writes the pending outputs, then tx's writes to the state
+// changelog, then commits tx with the changelog position (changelog.go). On
+// shutdown it still tries to finish for a bounded time, so the batch in hand
+// is not redone.
 func (t *task) flush(ctx context.Context, tx *state.Tx) error {
 	if len(t.out) > 0 {
 		if err := t.p.produce(ctx, t.out); err != nil {
@@ -502,10 +504,25 @@ func (t *task) flush(ctx context.Context, tx *state.Tx) error {
 		}
 		t.out = t.out[:0]
 	}
+	if ws := tx.Writes(); len(ws) > 0 {
+		next, err := t.p.writeChangelog(ctx, t.partition, ws)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetChangelogOffset(next); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
+	if h := t.p.commitHook; h != nil {
+		if err := h(t.partition); err != nil {
+			return fmt.Errorf("consumers: commit state of partition %d: %w", t.partition, err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("consumers: commit state of partition %d: %w", t.partition, err)
 	}
+	t.p.stats.Commits.Add(1)
 	t.tel.committed(start)
 	if t.p.cfg.OnOutput != nil {
 		for _, o := range t.pending {
@@ -530,6 +547,9 @@ func (p *Pipeline) produce(ctx context.Context, msgs []kafka.Message) error {
 	defer stop()
 	bo := newBackoff(100*time.Millisecond, 10*time.Second)
 	for {
+		if p.produceHook != nil {
+			p.produceHook(wctx, len(msgs))
+		}
 		err := p.writer.WriteMessages(wctx, msgs...)
 		if err == nil {
 			p.tel.produced(msgs)

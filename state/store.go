@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -224,3 +225,28 @@ func (s slogLogger) Errorf(f string, a ...any)   { s.log(slog.LevelError, f, a) 
 func (s slogLogger) Warningf(f string, a ...any) { s.log(slog.LevelWarn, f, a) }
 func (s slogLogger) Infof(f string, a ...any)    { s.log(slog.LevelDebug, f, a) }
 func (s slogLogger) Debugf(f string, a ...any)   { s.log(slog.LevelDebug, f, a) }
+
+// Each calls fn with every state key and value in key order: groups, the
+// close index, windows, offsets and the clock (not the local changelog
+// position). The slices are valid only during the call. For tests and
+// debugging: it reads the whole store.
+func (s *Store) Each(fn func(key, value []byte) error) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.DefaultIteratorOptions)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			if bytes.Equal(item.Key(), keyChangelog) {
+				continue
+			}
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if err := fn(item.Key(), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -22,7 +22,20 @@ const (
 	pMeta   = 'm' // 'm' name → value
 )
 
-var keyClock = []byte{pMeta, 'c', 'l', 'k'}
+var (
+	keyClock = []byte{pMeta, 'c', 'l', 'k'}
+	// keyChangelog holds the next changelog offset this store has applied
+	// (SetChangelogOffset). It is local bookkeeping, never in the write log.
+	keyChangelog = []byte{pMeta, 'c', 'h', 'l'}
+)
+
+// Write is one state change of a transaction: Value stored under Key, or
+// Key deleted. An empty Value is a put of an empty value, not a delete.
+type Write struct {
+	Key    []byte
+	Value  []byte
+	Delete bool
+}
 
 var _ join.State = (*Tx)(nil)
 
@@ -38,6 +51,9 @@ type Tx struct {
 	size  int64 // bytes so far, as Badger estimates them
 	arena []byte
 	kbuf  []byte
+	log   []Write // every state write, in order (Writes)
+
+	lastKey, lastVal []byte // the held copies of put's last write
 }
 
 // Begin starts a read-write transaction. Call Commit or Discard.
@@ -105,12 +121,23 @@ func (t *Tx) hold(b []byte) []byte {
 }
 
 func (t *Tx) set(k, v []byte) error {
+	if err := t.put(k, v); err != nil {
+		return err
+	}
+	t.log = append(t.log, Write{Key: t.lastKey, Value: t.lastVal})
+	return nil
+}
+
+// put writes k → v without recording it in the write log.
+func (t *Tx) put(k, v []byte) error {
 	if t.done {
 		return ErrTxnDone
 	}
 	k = t.hold(k)
 	if len(v) > 0 {
 		v = t.hold(v)
+	} else {
+		v = []byte{}
 	}
 	if err := t.txn.Set(k, v); err != nil {
 		return t.writeErr(err)
@@ -120,6 +147,7 @@ func (t *Tx) set(k, v []byte) error {
 	}
 	t.count++
 	t.size += int64(len(k)+len(v)) + 12
+	t.lastKey, t.lastVal = k, v
 	return nil
 }
 
@@ -136,8 +164,17 @@ func (t *Tx) del(k []byte) error {
 	}
 	t.count++
 	t.size += int64(len(k)) + 12
+	t.log = append(t.log, Write{Key: k, Delete: true})
 	return nil
 }
+
+// Writes returns the transaction's state writes in the order they were
+// made: group, close-index and window puts and deletes, input offsets and the
+// clock — everything a copy of the store needs to become equal to this one
+// once the Tx commits (the task writes them to the state changelog). Local
+// bookkeeping (SetChangelogOffset) is not included. The slices stay valid
+// after Commit; do not modify them.
+func (t *Tx) Writes() []Write { return t.log }
 
 func (t *Tx) writeErr(err error) error {
 	if errors.Is(err, badger.ErrTxnTooBig) {
@@ -382,4 +419,28 @@ func (t *Tx) Offset(topic string, partition int32) (next int64, ok bool, err err
 func (t *Tx) SetOffset(topic string, partition int32, next int64) error {
 	var b [8]byte
 	return t.set(t.offsetKey(topic, partition), binary.BigEndian.AppendUint64(b[:0], uint64(next)))
+}
+
+// ChangelogOffset returns the next changelog offset whose writes this store
+// has not applied (SetChangelogOffset, Restorer.Finish); ok is false when
+// none was recorded.
+func (t *Tx) ChangelogOffset() (next int64, ok bool, err error) {
+	var b [8]byte
+	v, ok, err := t.get(keyChangelog, b[:0])
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	if len(v) != 8 {
+		return 0, false, errors.New("state: corrupt changelog offset")
+	}
+	return int64(binary.BigEndian.Uint64(v)), true, nil
+}
+
+// SetChangelogOffset records, in this transaction, that the store's state
+// includes every changelog record before next: the transaction's own writes
+// were written to the changelog ending there. It is not itself a state write
+// (not in Writes), since the position is the local copy's, not the state's.
+func (t *Tx) SetChangelogOffset(next int64) error {
+	var b [8]byte
+	return t.put(keyChangelog, binary.BigEndian.AppendUint64(b[:0], uint64(next)))
 }

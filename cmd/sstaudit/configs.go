@@ -164,6 +164,9 @@ type RunConfig struct {
 	MaxMessageBytes int
 	// InstanceID names this instance in audit records (default: host name).
 	InstanceID string
+	// SessionTimeout of the consumer-group membership: how long a member
+	// that died keeps its partitions (default 10s).
+	SessionTimeout time.Duration
 	// TraceRatio is the share of root traces sampled, in [0,1] (default 0.01).
 	TraceRatio float64
 	Log        telemetry.LogConfig
@@ -186,6 +189,7 @@ func NewDefaultRunConfig() RunConfig {
 		Stream:          NewDefaultStreamConfig(),
 		MaxMessageBytes: schemas.DefaultMaxBytes,
 		InstanceID:      hostname(),
+		SessionTimeout:  10 * time.Second,
 		TraceRatio:      0.01,
 		Log:             telemetry.NewDefaultLogConfig(),
 	}
@@ -217,6 +221,7 @@ func (c *RunConfig) flags(b *flagBuilder) {
 	b.String(&c.StateDir, "state-dir", "DIR", "directory of the per-partition Badger state")
 	b.String(&c.HTTP, "http", "ADDR", "listen address of the dashboard, /metrics, /healthz, /readyz and /api/summary")
 	b.String(&c.InstanceID, "instance-id", "ID", "name of this instance in audit records (default: the host name)")
+	b.Duration(&c.SessionTimeout, "session-timeout", "consumer-group session timeout: a member that dies keeps its partitions this long")
 	b.Float(&c.TraceRatio, "trace-ratio", "SHARE", "share of traces sampled when the input carries no traceparent, in [0,1]")
 	logFlags(b, &c.Log)
 }
@@ -244,6 +249,9 @@ func (c RunConfig) Validate() error {
 	errs = append(errs, c.Join.Validate(), c.Stream.Validate(), validateMaxMessageBytes(c.MaxMessageBytes))
 	if strings.TrimSpace(c.InstanceID) == "" {
 		errs = append(errs, errors.New("instance-id must not be empty"))
+	}
+	if c.SessionTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("session-timeout must be at least 1s, got %s", formatDuration(c.SessionTimeout)))
 	}
 	if !(c.TraceRatio >= 0 && c.TraceRatio <= 1) {
 		errs = append(errs, fmt.Errorf("trace-ratio must be in [0,1], got %g", c.TraceRatio))

@@ -23,6 +23,7 @@ func pipelineConfig(env *Env, cfg RunConfig, a *audit.Auditor) consumers.Config 
 	pc.Join.InstanceID = cfg.InstanceID
 	pc.Join.Version = env.Version
 	pc.IdleAdvance = cfg.Stream.IdleAdvance
+	pc.SessionTimeout = cfg.SessionTimeout
 	pc.Decode = a.DecodeOptions(cfg.MaxMessageBytes)
 	pc.Logger = env.Logger
 	return pc
