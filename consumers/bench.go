@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -64,6 +65,26 @@ type PhaseResult struct {
 	Messages int64         // input messages consumed
 	Elapsed  time.Duration // first input consumed → last input consumed
 	PeakRSS  int64         // VmHWM during the phase, bytes (0 if unknown)
+	// CPU is the process's user+system CPU time over the phase: on a shared
+	// machine CPU per message is steadier than wall-clock rates.
+	CPU time.Duration
+}
+
+// CPUPerMessage is the process CPU time per input message.
+func (r PhaseResult) CPUPerMessage() time.Duration {
+	if r.Messages == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Messages)
+}
+
+// cpuTime returns the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // Rate is input messages per second.
@@ -183,12 +204,12 @@ func Bench(ctx context.Context, cfg BenchConfig) (*BenchReport, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfg.progress("run %d raw passthrough: %d messages in %s = %.0f msg/s, peak RSS %d MiB", run+1, raw.Messages, raw.Elapsed.Round(time.Millisecond), raw.Rate(), raw.PeakRSS>>20)
+		cfg.progress("run %d raw passthrough: %d messages in %s = %.0f msg/s, CPU %s/msg, peak RSS %d MiB", run+1, raw.Messages, raw.Elapsed.Round(time.Millisecond), raw.Rate(), raw.CPUPerMessage(), raw.PeakRSS>>20)
 		pl, stateBytes, err := benchPipeline(ctx, &cfg, clientTopic, serverTopic, rep.Messages, id)
 		if err != nil {
 			return nil, err
 		}
-		cfg.progress("run %d pipeline: %d messages in %s = %.0f msg/s, peak RSS %d MiB, state %d MiB", run+1, pl.Messages, pl.Elapsed.Round(time.Millisecond), pl.Rate(), pl.PeakRSS>>20, stateBytes>>20)
+		cfg.progress("run %d pipeline: %d messages in %s = %.0f msg/s, CPU %s/msg, peak RSS %d MiB, state %d MiB", run+1, pl.Messages, pl.Elapsed.Round(time.Millisecond), pl.Rate(), pl.CPUPerMessage(), pl.PeakRSS>>20, stateBytes>>20)
 		rep.Runs = append(rep.Runs, BenchRun{Raw: raw, Pipeline: pl, StateBytes: stateBytes})
 	}
 	if cfg.LatencyDuration > 0 {
@@ -428,6 +449,7 @@ func benchRaw(ctx context.Context, cfg *BenchConfig, clientTopic, serverTopic st
 	)
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	cpu0 := cpuTime()
 	fc := feedConfig{brokers: cfg.Brokers, depth: dc.QueueDepth, maxBytes: max(cfg.Decode.MaxBytes, schemas.DefaultMaxBytes) + 1<<20,
 		maxWait: 250 * time.Millisecond, logger: cfg.Logger}
 	for p := range cfg.Partitions {
@@ -448,7 +470,7 @@ func benchRaw(ctx context.Context, cfg *BenchConfig, clientTopic, serverTopic st
 	if firstErr != nil {
 		return PhaseResult{}, firstErr
 	}
-	return PhaseResult{Messages: consumed.Load(), Elapsed: time.Duration(last.Load() - first.Load()), PeakRSS: PeakRSS()}, nil
+	return PhaseResult{Messages: consumed.Load(), Elapsed: time.Duration(last.Load() - first.Load()), PeakRSS: PeakRSS(), CPU: cpuTime() - cpu0}, nil
 }
 
 func rawPartition(ctx context.Context, fc feedConfig, w *kafka.Writer, dc Config, topics [2]string, part int, want int64, outTopic string,
@@ -533,6 +555,7 @@ func benchPipeline(ctx context.Context, cfg *BenchConfig, clientTopic, serverTop
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
+	cpu0 := cpuTime()
 	go func() { done <- p.Run(rctx) }()
 	var first, last time.Time
 	tick := time.NewTicker(2 * time.Millisecond)
@@ -553,7 +576,7 @@ func benchPipeline(ctx context.Context, cfg *BenchConfig, clientTopic, serverTop
 			}
 		}
 	}
-	res := PhaseResult{Messages: p.Stats().Consumed.Load(), Elapsed: last.Sub(first), PeakRSS: PeakRSS()}
+	res := PhaseResult{Messages: p.Stats().Consumed.Load(), Elapsed: last.Sub(first), PeakRSS: PeakRSS(), CPU: cpuTime() - cpu0}
 	cancel()
 	if err := <-done; err != nil {
 		return res, 0, err

@@ -130,7 +130,7 @@ func TestAllocBudgetJoinAndState(t *testing.T) {
 			tx = store.Begin()
 		}
 	}
-	checkBudget(t, "join matched pair (2 events, checks included)", 55, pair)
+	checkBudget(t, "join matched pair (2 events, checks included)", 48, pair)
 	key := []byte("meta/ORD-1")
 	var buf []byte
 	checkBudget(t, "state group get", 5, func() {
@@ -142,4 +142,50 @@ func TestAllocBudgetJoinAndState(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// BenchmarkJoinPairWithChecks is one matched pair (pixel-like client, the
+// 1 KB CAPI server event) through join.Processor.Apply with the production
+// checks over an in-memory store: per-event checks, snapshots, pair checks,
+// window aggregates, the audit record.
+func BenchmarkJoinPairWithChecks(b *testing.B) {
+	t := &testing.T{}
+	a, _, evs := allocAuditor(t)
+	store, err := state.Open("", state.WithInMemory())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	jc := join.NewDefaultConfig()
+	jc.ClientTopic, jc.ServerTopic = "tracking.client", "tracking.server"
+	proc, err := join.New(jc, a.Checks())
+	if err != nil {
+		b.Fatal(err)
+	}
+	server := evs[0]
+	client := server
+	client.Side, client.Format, client.Source.Topic = schemas.SideClient, schemas.FormatMetaPixel, "tracking.client"
+	client.UserData = nil
+	tx := store.Begin()
+	defer func() { tx.Discard() }()
+	b.ReportAllocs()
+	i := int64(0)
+	for b.Loop() {
+		id := "ORD-" + strconv.FormatInt(i, 10)
+		client.JoinKey, server.JoinKey = id, id
+		client.Source.Offset, server.Source.Offset = 2*i, 2*i+1
+		if _, err := proc.Apply(tx, &client); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := proc.Apply(tx, &server); err != nil {
+			b.Fatal(err)
+		}
+		i++
+		if tx.Full() {
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+			tx = store.Begin()
+		}
+	}
 }

@@ -95,7 +95,7 @@ func writeBench(w io.Writer, r *consumers.BenchReport) {
 		r.Messages, r.Events, r.EventsPerMessage(), r.Conversions, r.OpenGroups, r.Partitions, r.Reused)
 	fmt.Fprintf(w, "load average: %s at start, %s at end\n\n", r.LoadStart, r.LoadEnd)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\traw msg/s\tpipeline msg/s\tpipeline events/s\tratio\traw peak RSS MiB\tpipeline peak RSS MiB\tstate B/open group\t")
+	fmt.Fprintln(tw, "run\traw msg/s\tpipeline msg/s\tpipeline events/s\tratio\traw CPU µs/msg\tpipeline CPU µs/msg\traw peak RSS MiB\tpipeline peak RSS MiB\tstate B/open group\t")
 	epm := r.EventsPerMessage()
 	perGroup := func(run consumers.BenchRun) float64 {
 		if r.OpenGroups == 0 {
@@ -104,15 +104,17 @@ func writeBench(w io.Writer, r *consumers.BenchReport) {
 		return float64(run.StateBytes) / float64(r.OpenGroups)
 	}
 	for i, run := range r.Runs {
-		fmt.Fprintf(tw, "%d\t%.0f\t%.0f\t%.0f\t%.3f\t%d\t%d\t%.1f\t\n", i+1, run.Raw.Rate(), run.Pipeline.Rate(), run.Pipeline.Rate()*epm,
-			run.Pipeline.Rate()/run.Raw.Rate(), run.Raw.PeakRSS>>20, run.Pipeline.PeakRSS>>20, perGroup(run))
+		fmt.Fprintf(tw, "%d\t%.0f\t%.0f\t%.0f\t%.3f\t%.1f\t%.1f\t%d\t%d\t%.1f\t\n", i+1, run.Raw.Rate(), run.Pipeline.Rate(), run.Pipeline.Rate()*epm,
+			run.Pipeline.Rate()/run.Raw.Rate(), us(run.Raw.CPUPerMessage()), us(run.Pipeline.CPUPerMessage()), run.Raw.PeakRSS>>20, run.Pipeline.PeakRSS>>20, perGroup(run))
 	}
 	med := r.Median
-	fmt.Fprintf(tw, "median\t%.0f\t%.0f\t%.0f\t%.3f\t%.0f\t%.0f\t%.1f\t\n",
+	fmt.Fprintf(tw, "median\t%.0f\t%.0f\t%.0f\t%.3f\t%.1f\t%.1f\t%.0f\t%.0f\t%.1f\t\n",
 		med(func(b consumers.BenchRun) float64 { return b.Raw.Rate() }),
 		med(func(b consumers.BenchRun) float64 { return b.Pipeline.Rate() }),
 		med(func(b consumers.BenchRun) float64 { return b.Pipeline.Rate() * epm }),
 		med(func(b consumers.BenchRun) float64 { return b.Pipeline.Rate() / b.Raw.Rate() }),
+		med(func(b consumers.BenchRun) float64 { return us(b.Raw.CPUPerMessage()) }),
+		med(func(b consumers.BenchRun) float64 { return us(b.Pipeline.CPUPerMessage()) }),
 		med(func(b consumers.BenchRun) float64 { return float64(b.Raw.PeakRSS >> 20) }),
 		med(func(b consumers.BenchRun) float64 { return float64(b.Pipeline.PeakRSS >> 20) }),
 		med(perGroup))
@@ -124,9 +126,12 @@ func writeBench(w io.Writer, r *consumers.BenchReport) {
 	}
 }
 
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
 func writeOpenGroups(w io.Writer, r *consumers.OpenGroupsResult) {
 	fmt.Fprintf(w, "\nopen join groups: %d in %s (%.0f groups/s); load average %s at start, %s at end\n",
 		r.Groups, r.Elapsed.Round(time.Second), float64(r.Groups)/r.Elapsed.Seconds(), r.LoadStart, r.LoadEnd)
-	fmt.Fprintf(w, "peak RSS %d MiB, RSS at end %d MiB, Go heap in use %d MiB\n", r.PeakRSS>>20, r.RSS>>20, r.HeapInuse>>20)
+	fmt.Fprintf(w, "peak RSS %d MiB; RSS at end %d MiB = %d MiB anonymous + %d MiB file-backed (memory-mapped state); Go heap in use %d MiB\n",
+		r.PeakRSS>>20, r.RSS>>20, r.RSSAnon>>20, r.RSSFile>>20, r.HeapInuse>>20)
 	fmt.Fprintf(w, "state on disk %d MiB = %.1f bytes per open group\n", r.DiskBytes>>20, float64(r.DiskBytes)/float64(r.Groups))
 }

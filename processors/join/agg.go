@@ -351,7 +351,11 @@ func (a *Agg) decode(r *reader) {
 		a.SkewMax = r.varint()
 	}
 	for n := r.count(); n > 0; n-- {
-		a.Codes = append(a.Codes, CodeCount{Code: r.string(), N: r.varint()})
+		var prev string // the code decoded into this slot last time, if any
+		if i := len(a.Codes); i < cap(a.Codes) {
+			prev = a.Codes[:i+1][i].Code
+		}
+		a.Codes = append(a.Codes, CodeCount{Code: r.stringAs(prev), N: r.varint()})
 	}
 	for n := r.count(); n > 0; n-- {
 		a.MatchKeys = append(a.MatchKeys, r.varint())

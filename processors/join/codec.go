@@ -91,6 +91,62 @@ func (r *reader) string() string {
 	return string(r.bytes(int(n)))
 }
 
+// stringAs reads a string like string, but returns old, without allocating,
+// when the bytes equal it: decoding the same record again and again (a
+// window's aggregate, once per event) then reuses the strings it decoded
+// last time.
+func (r *reader) stringAs(old string) string {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return ""
+	}
+	b := r.bytes(int(n))
+	if string(b) == old {
+		return old
+	}
+	return string(b)
+}
+
+// interned reads a string like string, but returns a shared copy, without
+// allocating, when it is one of the common event names or action sources:
+// every stored side decodes its event name and action source once more
+// when the group is read back.
+func (r *reader) interned() string {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return ""
+	}
+	b := r.bytes(int(n))
+	if s, ok := internTable[string(b)]; ok {
+		return s
+	}
+	return string(b)
+}
+
+// internTable is read-only after init, so safe for concurrent use.
+var internTable = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range []string{
+		// Meta standard events
+		"AddPaymentInfo", "AddToCart", "AddToWishlist", "CompleteRegistration", "Contact", "CustomizeProduct",
+		"Donate", "FindLocation", "InitiateCheckout", "Lead", "PageView", "Purchase", "Schedule", "Search",
+		"StartTrial", "SubmitApplication", "Subscribe", "ViewContent",
+		// GA4 recommended events
+		"add_payment_info", "add_shipping_info", "add_to_cart", "add_to_wishlist", "begin_checkout",
+		"generate_lead", "login", "page_view", "purchase", "refund", "remove_from_cart", "search",
+		"select_item", "select_promotion", "sign_up", "view_cart", "view_item", "view_item_list",
+		"view_promotion", "close_convert_lead", "qualify_lead", "working_lead",
+		// Meta action sources
+		"email", "website", "app", "phone_call", "chat", "physical_store", "system_generated",
+		"business_messaging", "other",
+	} {
+		m[s] = s
+	}
+	return m
+}()
+
 // count reads a length that must fit in what is left (each element takes at
 // least one byte), so a corrupt value cannot make us allocate a huge slice.
 func (r *reader) count() int {

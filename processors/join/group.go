@@ -193,7 +193,7 @@ func (g *group) decode(b []byte, topics *[2]string) error {
 	g.closeAt = g.first + r.varint()
 	g.window = g.first - r.varint()
 	if g.matched {
-		g.evName = r.string()
+		g.evName = r.interned()
 	}
 	for i, s := range [2]*side{&g.client, &g.server} {
 		present, full := flags&gClient != 0, flags&gClientFull != 0
@@ -354,7 +354,7 @@ func decodeSnapshot(r *reader, s *processors.Snapshot, first int64, topics *[2]s
 	default:
 		r.fail()
 	}
-	s.EventName = r.string()
+	s.EventName = r.interned()
 	if head&snapEventTime != 0 {
 		s.EventTime = first + r.varint()
 	}
@@ -368,7 +368,7 @@ func decodeSnapshot(r *reader, s *processors.Snapshot, first int64, topics *[2]s
 	s.Source.RecordTime = first + r.varint()
 	s.Source.BatchIndex = int32(r.uvarint())
 	s.Source.BatchSize = int32(r.uvarint())
-	s.ActionSource = r.string()
+	s.ActionSource = r.interned()
 	s.MatchKeys = processors.MatchKey(r.uvarint())
 	s.ClickIDs = processors.ClickIDSet(r.byte())
 	s.Consent = processors.ConsentFlags(r.byte())

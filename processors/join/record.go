@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"math/bits"
 	"strconv"
 
 	"github.com/sstaudit/sstaudit/processors"
@@ -124,13 +125,10 @@ func (r *record) setSide(s *processors.Snapshot) {
 		BatchIndex:   s.Source.BatchIndex,
 		RecordTime:   s.Source.RecordTime,
 		EventName:    s.EventName,
-		MatchKeys:    s.MatchKeys.Names(),
+		MatchKeys:    matchKeyNames(s.MatchKeys),
 		ConsentState: ConsentState(s.Consent),
 	}
 	si := &b.info
-	if si.MatchKeys == nil {
-		si.MatchKeys = []string{}
-	}
 	if s.EventTime != 0 {
 		si.EventTime = &b.eventTime
 	}
@@ -142,6 +140,18 @@ func (r *record) setSide(s *processors.Snapshot) {
 	} else {
 		r.Server, r.ServerEventName = si, &b.eventName
 	}
+}
+
+// matchKeyNames is MatchKey.Names in one allocation (none for no keys), and
+// never nil.
+func matchKeyNames(k processors.MatchKey) []string {
+	out := make([]string, 0, bits.OnesCount64(uint64(k)))
+	for i, name := range processors.MatchKeyNames {
+		if k&(1<<uint(i)) != 0 {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func (r *record) output() Output {
