@@ -41,17 +41,49 @@ type admin struct {
 
 // newAdmin returns an admin with its own transport: kafka-go's shared
 // DefaultTransport caches cluster metadata for seconds, long enough to
-// report a topic created a moment ago as missing.
+// report a topic created a moment ago by another client as missing. Call
+// close when done.
 func newAdmin(brokers []string, timeout time.Duration) *admin {
 	return &admin{client: newClient(brokers, timeout)}
 }
 
+// close releases the admin's transport.
+func (a *admin) close() { releaseClient(a.client) }
+
+// metadataTTL is how often a transport refreshes cluster metadata in the
+// background. kafka-go also uses it as the timeout of that refresh, so it
+// must stay well above a loaded broker's response time; topics created or
+// found unknown trigger a refresh on demand anyway.
+const metadataTTL = 5 * time.Second
+
+// newTransport returns a transport of one's own (see newAdmin). Each
+// transport runs a metadata discovery goroutine until it is closed with
+// CloseIdleConnections: release it.
+func newTransport() *kafka.Transport {
+	return &kafka.Transport{MetadataTTL: metadataTTL, IdleTimeout: 30 * time.Second}
+}
+
+// newClient returns a client with a transport of its own; release it with
+// releaseClient.
 func newClient(brokers []string, timeout time.Duration) *kafka.Client {
-	return &kafka.Client{
-		Addr:      kafka.TCP(brokers...),
-		Timeout:   timeout,
-		Transport: &kafka.Transport{MetadataTTL: 250 * time.Millisecond, IdleTimeout: 30 * time.Second},
+	return &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: timeout, Transport: newTransport()}
+}
+
+// releaseClient stops the client's transport (its discovery goroutine and
+// idle connections).
+func releaseClient(c *kafka.Client) {
+	if t, ok := c.Transport.(*kafka.Transport); ok {
+		t.CloseIdleConnections()
 	}
+}
+
+// closeWriter closes w and then its transport.
+func closeWriter(w *kafka.Writer) error {
+	err := w.Close()
+	if t, ok := w.Transport.(*kafka.Transport); ok {
+		t.CloseIdleConnections()
+	}
+	return err
 }
 
 // partitions returns the partition count of each topic; a missing topic

@@ -64,6 +64,7 @@ func Generate(ctx context.Context, cfg GenerateConfig) (*synth.Truth, error) {
 		return nil, err
 	}
 	adm := newAdmin(cfg.Brokers, 10*time.Second)
+	defer adm.close()
 	if err := adm.ensureTopics(ctx, []TopicSpec{
 		{Name: cfg.ClientTopic, Partitions: max(cfg.Partitions, 1)},
 		{Name: cfg.ServerTopic, Partitions: max(cfg.Partitions, 1)},
@@ -72,7 +73,7 @@ func Generate(ctx context.Context, cfg GenerateConfig) (*synth.Truth, error) {
 	}
 	w := newWriter(cfg.Brokers)
 	w.BatchTimeout = 10 * time.Millisecond
-	defer w.Close()
+	defer closeWriter(w)
 
 	const chunk = 500
 	buf := make([]kafka.Message, 0, chunk+8)

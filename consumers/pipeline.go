@@ -240,7 +240,7 @@ func (p *Pipeline) setReady(comp string, ok bool, why string) {
 func newWriter(brokers []string) *kafka.Writer {
 	return &kafka.Writer{
 		Addr:                   kafka.TCP(brokers...),
-		Transport:              &kafka.Transport{MetadataTTL: time.Second, IdleTimeout: 30 * time.Second},
+		Transport:              newTransport(),
 		Balancer:               &kafka.Murmur2Balancer{},
 		RequiredAcks:           kafka.RequireAll,
 		BatchTimeout:           2 * time.Millisecond,
@@ -256,12 +256,13 @@ func newWriter(brokers []string) *kafka.Writer {
 // Run consumes until ctx is cancelled, then stops intake, finishes the batch
 // in hand, commits, and closes. It returns nil after a clean stop.
 func (p *Pipeline) Run(ctx context.Context) error {
-	defer p.writer.Close()
+	defer closeWriter(p.writer)
 	defer p.tel.close()
 	if err := os.MkdirAll(p.cfg.StateDir, 0o755); err != nil {
 		return fmt.Errorf("consumers: state dir: %w", err)
 	}
 	adm := newAdmin(p.cfg.Brokers, 10*time.Second)
+	defer adm.close()
 	n, err := p.prepareTopics(ctx, adm)
 	if err != nil {
 		return err

@@ -205,6 +205,7 @@ func readAll(t *testing.T, ctx context.Context, brokers []string, topic string) 
 
 func tryReadAll(ctx context.Context, brokers []string, topic string) ([]kafka.Message, error) {
 	adm := newAdmin(brokers, 10*time.Second)
+	defer adm.close()
 	counts, err := adm.partitions(ctx, topic)
 	if err != nil {
 		return nil, err

@@ -101,6 +101,7 @@ type offsetRange struct {
 // error.
 func partitionRanges(ctx context.Context, brokers []string, topic string, since time.Time, timeout time.Duration) ([]offsetRange, error) {
 	adm := newAdmin(brokers, timeout)
+	defer adm.close()
 	counts, err := adm.partitions(ctx, topic)
 	if err != nil {
 		return nil, err

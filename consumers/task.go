@@ -281,7 +281,9 @@ func (p *Pipeline) partitionEnds(ctx context.Context, topics [2]string, part int
 	for _, topic := range topics {
 		req.Topics[topic] = []kafka.OffsetRequest{kafka.FirstOffsetOf(part), kafka.LastOffsetOf(part)}
 	}
-	resp, err := newClient(p.cfg.Brokers, 10*time.Second).ListOffsets(ctx, req)
+	cl := newClient(p.cfg.Brokers, 10*time.Second)
+	defer releaseClient(cl)
+	resp, err := cl.ListOffsets(ctx, req)
 	if err != nil {
 		return out, err
 	}

@@ -246,7 +246,9 @@ func TestTracesOnFakeBroker(t *testing.T) {
 	defer cancel()
 	brokers := kafkatest.NewFake(t, 1)
 	names := scenarioNames(t)
-	if err := newAdmin(brokers, 10*time.Second).ensureTopics(ctx, []TopicSpec{{Name: names["client"], Partitions: 1}, {Name: names["server"], Partitions: 1}}); err != nil {
+	adm := newAdmin(brokers, 10*time.Second)
+	defer adm.close()
+	if err := adm.ensureTopics(ctx, []TopicSpec{{Name: names["client"], Partitions: 1}, {Name: names["server"], Partitions: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	gen, err := synth.New(synth.Config{Seed: 3})
@@ -300,7 +302,7 @@ func TestTracesOnFakeBroker(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_ = w.Close()
+	_ = closeWriter(w)
 
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec),
