@@ -74,6 +74,14 @@ func BuildSnapshot(ev *schemas.Event, d *Digester) Snapshot {
 		ActionSource: ev.ActionSource,
 	}
 
+	// The first pass remembers each field's lookup and shape (for the first
+	// len(memo) fields) so the second does not redo them.
+	type fieldMemo struct {
+		field userdata.Field
+		rule  userdata.Rule
+		shape userdata.Shape
+	}
+	var memo [32]fieldMemo
 	nHashes, nPlain := 0, 0
 	for i := range ev.UserData {
 		f := &ev.UserData[i]
@@ -88,17 +96,21 @@ func BuildSnapshot(ev *schemas.Event, d *Digester) Snapshot {
 		if field.HasMatchKey() {
 			s.MatchKeys |= 1 << MatchKey(field)
 		}
+		shape := userdata.Shape(0)
 		switch rule {
 		case userdata.RuleMetaHashed, userdata.RuleGoogleHashed:
-			if userdata.Classify(v) == userdata.ShapePlaintext {
+			if shape = userdata.Classify(v); shape == userdata.ShapePlaintext {
 				nPlain++
 			} else {
 				nHashes++
 			}
 		case userdata.RuleGooglePlain:
-			if userdata.Classify(v) == userdata.ShapePlaintext {
+			if shape = userdata.Classify(v); shape == userdata.ShapePlaintext {
 				nPlain++
 			}
+		}
+		if i < len(memo) {
+			memo[i] = fieldMemo{field, rule, shape}
 		}
 	}
 	if nHashes > 0 {
@@ -113,15 +125,26 @@ func BuildSnapshot(ev *schemas.Event, d *Digester) Snapshot {
 			if f.Kind != schemas.KindString && f.Kind != schemas.KindNumber {
 				continue
 			}
-			field, rule := userdata.Lookup(ev.Destination, f.Key, f.Path)
-			if rule != userdata.RuleMetaHashed && rule != userdata.RuleGoogleHashed && rule != userdata.RuleGooglePlain {
-				continue
-			}
 			v := strings.TrimSpace(f.Value)
 			if v == "" {
 				continue
 			}
-			shape := userdata.Classify(v)
+			var (
+				field userdata.Field
+				rule  userdata.Rule
+				shape userdata.Shape
+			)
+			if i < len(memo) {
+				field, rule, shape = memo[i].field, memo[i].rule, memo[i].shape
+			} else {
+				field, rule = userdata.Lookup(ev.Destination, f.Key, f.Path)
+			}
+			if rule != userdata.RuleMetaHashed && rule != userdata.RuleGoogleHashed && rule != userdata.RuleGooglePlain {
+				continue
+			}
+			if i >= len(memo) {
+				shape = userdata.Classify(v)
+			}
 			if shape == userdata.ShapePlaintext {
 				dest := ev.Destination
 				if rule == userdata.RuleGoogleHashed || rule == userdata.RuleGooglePlain {
