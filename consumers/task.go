@@ -56,6 +56,7 @@ type task struct {
 
 	out     []kafka.Message
 	pending []join.Output // the join outputs behind out, for Config.OnOutput
+	span    processSpan   // the span of the input record being applied
 }
 
 func (p *Pipeline) storeDir(part int) string {
@@ -333,7 +334,9 @@ func (t *task) process(ctx context.Context, batch []input) error {
 			continue
 		}
 		ps := t.tel.startProcess(m, in.side, len(t.out))
+		t.span = ps
 		err := t.apply(tx, m, in.side)
+		t.span = processSpan{}
 		t.tel.endProcess(ps, t.out, err)
 		if err != nil {
 			return err
@@ -458,6 +461,9 @@ func (t *task) emit(outs []join.Output) error {
 			return err
 		}
 		t.out = append(t.out, m)
+		if outs[i].Link != "" {
+			t.tel.addLink(t.span, outs[i].Link)
+		}
 		if t.p.cfg.OnOutput != nil {
 			t.pending = append(t.pending, outs[i])
 		}

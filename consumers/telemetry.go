@@ -289,6 +289,18 @@ func (tt *taskTel) startProcess(m *kafka.Message, side int, mark int) processSpa
 	return processSpan{span: span, mark: mark}
 }
 
+// addLink links the span of the record being processed to the event whose
+// W3C traceparent is given (a matched pair's first event).
+func (tt *taskTel) addLink(ps processSpan, traceparent string) {
+	if ps.span == nil || !ps.span.IsRecording() || traceparent == "" {
+		return
+	}
+	hs := []kafka.Header{{Key: HeaderTraceParent, Value: []byte(traceparent)}}
+	if sc := trace.SpanContextFromContext(tt.pt.prop.Extract(context.Background(), HeaderCarrier{Headers: &hs})); sc.IsValid() {
+		ps.span.AddLink(trace.Link{SpanContext: sc})
+	}
+}
+
 // endProcess ends the span of an input record. The outputs it caused
 // (out[mark:]: audit records, window metrics, its DLQ record) get the
 // span's context as their traceparent header, replacing the one they came

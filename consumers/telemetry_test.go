@@ -386,6 +386,17 @@ func TestTracesOnFakeBroker(t *testing.T) {
 			t.Errorf("Bc links %v, want [%s/%s]", linked, traceA, spanA)
 		}
 	}
+	// Bs matched Bc, the pair's first event: the second's span links to
+	// the first's context (SPEC §11).
+	if s := spans[traceBs]; s != nil {
+		var linked []string
+		for _, l := range s.Links() {
+			linked = append(linked, l.SpanContext.TraceID().String()+"/"+l.SpanContext.SpanID().String())
+		}
+		if len(linked) != 1 || linked[0] != traceBc+"/"+spanBc {
+			t.Errorf("Bs links %v, want [%s/%s] (the pair's first event)", linked, traceBc, spanBc)
+		}
+	}
 	if s := spans[traceP]; s != nil {
 		if s.Status().Code != codes.Error {
 			t.Errorf("P: status %v, want error", s.Status())

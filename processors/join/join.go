@@ -15,6 +15,10 @@ type Output struct {
 	Key     string
 	Audit   *schemas.AuditRecord
 	Metrics *schemas.WindowMetrics
+	// Link is the W3C traceparent of an earlier event this output relates
+	// to: for a matched pair, the first event's (the record itself carries
+	// the second's). "" when there is none. Tracing links the spans.
+	Link string
 }
 
 // Processor joins the events of one task. It holds no state between calls
@@ -489,6 +493,11 @@ func (p *Processor) match(tx State, key []byte, g *group, ev *schemas.Event, sna
 	rec.setSide(server)
 	rec.SkewMs, rec.Aligned, rec.MatchKeys = skew, aligned, mk
 	o := rec.output()
+	if ev.Side == schemas.SideClient {
+		o.Link = traceParent(server)
+	} else {
+		o.Link = traceParent(client)
+	}
 
 	// Compact: only the digests are needed to spot duplicates and redeliveries.
 	sd := g.side(ev.Side)
