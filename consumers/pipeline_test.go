@@ -337,3 +337,20 @@ func TestIntegrationUnequalPartitionsFailFast(t *testing.T) {
 		t.Fatal("did not fail fast")
 	}
 }
+
+// TestIdlePartitionClosesGroups: every server copy is lost, so no later
+// record ever raises stream time past a group's close: only idle advance
+// (stream time following the wall clock on an idle partition) can emit the
+// orphans and their windows.
+func TestIdlePartitionClosesGroups(t *testing.T) {
+	t.Parallel()
+	const partitions = 2
+	brokers := kafkatest.NewFake(t, partitions)
+	res := runScenario(t, scenario{brokers: brokers, partitions: partitions, conversions: 60, seed: 5,
+		mix: synth.Mix{LostServer: 1}})
+	sum := res.truth.Sum()
+	if sum.ClientOnly == 0 || sum.Matched != 0 {
+		t.Fatalf("scenario should be all orphans: %+v", sum)
+	}
+	checkTruth(t, res)
+}
