@@ -64,6 +64,12 @@ type Config struct {
 	SessionTimeout time.Duration
 	// GCInterval is how often each store runs value-log GC. Default 1m.
 	GCInterval time.Duration
+	// MinFreeDisk is the free space (bytes) the state directory's file
+	// system must keep: below it a task commits nothing and stops, not
+	// ready, retrying with backoff, instead of letting Badger write into
+	// its memory-mapped files on a full disk (which kills the process with
+	// SIGBUS). Default 128 MiB; 0 disables the check.
+	MinFreeDisk int64
 
 	Logger *slog.Logger
 
@@ -96,6 +102,7 @@ func NewDefaultConfig() Config {
 		CommitInterval: time.Second,
 		SessionTimeout: 10 * time.Second,
 		GCInterval:     time.Minute,
+		MinFreeDisk:    128 << 20,
 	}
 }
 
@@ -122,6 +129,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, d))
 		}
+	}
+	if c.MinFreeDisk < 0 {
+		errs = append(errs, fmt.Errorf("min free disk must not be negative, got %d", c.MinFreeDisk))
 	}
 	if c.BatchSize < 1 || c.QueueDepth < 1 {
 		errs = append(errs, errors.New("batch size and queue depth must be positive"))

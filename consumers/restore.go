@@ -2,6 +2,7 @@ package consumers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -24,6 +25,9 @@ import (
 //     recreated): the local state is kept, with a warning, and the changelog
 //     continues from its end.
 func (p *Pipeline) openStore(ctx context.Context, part int) (*state.Store, error) {
+	if err := p.checkDisk(); err != nil {
+		return nil, fmt.Errorf("consumers: partition %d: %w", part, err)
+	}
 	dir := p.storeDir(part)
 	topic := p.cfg.changelogTopic()
 	first, end, err := p.offsetRange(ctx, topic, part)
@@ -131,6 +135,29 @@ func (p *Pipeline) restore(ctx context.Context, store *state.Store, part int, fr
 		p.tel.instruments().StateRestored(ctx, n)
 		p.log.Info("state restored", "partition", part, "records", n, "from", from, "to", end,
 			"duration", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// ErrLowDisk is returned when the state directory's file system has less
+// free space than Config.MinFreeDisk.
+var ErrLowDisk = errors.New("consumers: state disk nearly full")
+
+// checkDisk fails with ErrLowDisk when the state directory's file system is
+// below Config.MinFreeDisk. Badger writes its write-ahead log through
+// memory-mapped sparse files: on a full disk such a write is a SIGBUS that
+// kills the process, not an error. Checking before every commit turns a
+// filling disk into a task that stops and retries, not ready, instead.
+func (p *Pipeline) checkDisk() error {
+	if p.cfg.MinFreeDisk == 0 {
+		return nil
+	}
+	free, err := state.FreeSpace(p.cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	if free < p.cfg.MinFreeDisk {
+		return fmt.Errorf("%w: %d MiB free in %s, need %d MiB", ErrLowDisk, free>>20, p.cfg.StateDir, p.cfg.MinFreeDisk>>20)
 	}
 	return nil
 }

@@ -506,6 +506,9 @@ func (p *Pipeline) encodeOutput(o *join.Output) (kafka.Message, error) {
 // shutdown it still tries to finish for a bounded time, so the batch in hand
 // is not redone.
 func (t *task) flush(ctx context.Context, tx *state.Tx) error {
+	if err := t.p.checkDisk(); err != nil {
+		return fmt.Errorf("consumers: partition %d: %w", t.partition, err)
+	}
 	if len(t.out) > 0 {
 		if err := t.p.produce(ctx, t.out); err != nil {
 			return err

@@ -250,3 +250,11 @@ func (s *Store) Each(fn func(key, value []byte) error) error {
 		return nil
 	})
 }
+
+// Dir returns the store's directory ("" in memory).
+func (s *Store) Dir() string {
+	if s.inMemory {
+		return ""
+	}
+	return s.dir
+}
