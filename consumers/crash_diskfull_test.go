@@ -16,10 +16,12 @@ import (
 
 	"github.com/sstaudit/sstaudit/consumers/kafkatest"
 	"github.com/sstaudit/sstaudit/schemas/synth"
+	"github.com/sstaudit/sstaudit/state"
 )
 
-// fillDisk writes path until the file system is full.
-func fillDisk(t *testing.T, path string) int64 {
+// fillDisk writes path until the file system has at most leave bytes free
+// (0: until it is full).
+func fillDisk(t *testing.T, path string, leave int64) int64 {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -32,6 +34,15 @@ func fillDisk(t *testing.T, path string) int64 {
 	buf := make([]byte, 256<<10)
 	var n int64
 	for {
+		if leave > 0 {
+			free, err := state.FreeSpace(filepath.Dir(path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if free <= leave {
+				return n
+			}
+		}
 		m, err := f.Write(buf)
 		n += int64(m)
 		if err != nil {
@@ -44,10 +55,11 @@ func fillDisk(t *testing.T, path string) int64 {
 }
 
 // TestIntegrationDiskFull runs `sstaudit run` with its state on a small
-// tmpfs and fills the file system mid-stream: the process must stay up,
-// report not ready and stop committing; once the space is freed it resumes
-// and the outputs end exact. (Should it die anyway, the test restarts it as
-// a supervisor would, and reports it.) Needs root (mount).
+// tmpfs and fills the file system mid-stream, first nearly (below
+// MinFreeDisk: the process must stay up, not ready, committing nothing),
+// then completely (Badger may die of SIGBUS in its memory-mapped files; the
+// test restarts it as a supervisor would). Once the space is freed the
+// outputs must end exact. Needs root (mount).
 func TestIntegrationDiskFull(t *testing.T) {
 	brokers := kafkatest.Brokers(t)
 	mnt := t.TempDir()
@@ -75,34 +87,54 @@ func TestIntegrationDiskFull(t *testing.T) {
 	waitFor(t, 60*time.Second, "tasks started", func() bool { return len(logLines(t, c.log, "task started")) >= partitions })
 	time.Sleep(3 * time.Second)
 
-	filler := filepath.Join(mnt, "filler")
-	filled := fillDisk(t, filler)
-	var notReady, deaths int
+	var deaths, deathsNearlyFull int
 	var exits []string
 	client := &http.Client{Timeout: time.Second}
-	full := time.Now()
-	for time.Since(full) < 12*time.Second {
-		select {
-		case <-c.done:
-			deaths++
-			exits = append(exits, fmt.Sprint(c.err))
-			if deaths == 1 {
-				t.Logf("first death (%v): %s", c.err, fatalLine(c.log))
+	// watch restarts the process whenever it dies, as a supervisor would,
+	// and counts /readyz answers other than 200.
+	watch := func(d time.Duration) (notReady int) {
+		for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+			select {
+			case <-c.done:
+				deaths++
+				exits = append(exits, fmt.Sprint(c.err))
+				t.Logf("process died (%v): %s", c.err, fatalLine(c.log))
+				time.Sleep(500 * time.Millisecond)
+				c = start()
+			default:
 			}
-			time.Sleep(500 * time.Millisecond)
-			c = start()
-		default:
-		}
-		if resp, err := client.Get("http://" + c.http + "/readyz"); err == nil {
-			if resp.StatusCode != http.StatusOK {
-				notReady++
+			if resp, err := client.Get("http://" + c.http + "/readyz"); err == nil {
+				if resp.StatusCode != http.StatusOK {
+					notReady++
+				}
+				_ = resp.Body.Close()
 			}
-			_ = resp.Body.Close()
 		}
-		time.Sleep(200 * time.Millisecond)
+		return notReady
 	}
-	if err := os.Remove(filler); err != nil {
-		t.Fatal(err)
+
+	// Nearly full (below the 128 MiB MinFreeDisk default, with room left
+	// for Badger's own writes): the guard stops commits; the process stays
+	// up and not ready.
+	filler := filepath.Join(mnt, "filler")
+	filled := fillDisk(t, filler, 48<<20)
+	notReadyNearlyFull := watch(10 * time.Second)
+	deathsNearlyFull = deaths
+	if notReadyNearlyFull == 0 {
+		t.Error("the disk was nearly full for 10s and /readyz never said not ready")
+	}
+	if deathsNearlyFull > 0 {
+		t.Errorf("the process died %d times on a nearly full disk: %v", deathsNearlyFull, exits)
+	}
+	// Completely full: writes already under way in Badger's memory-mapped
+	// files may kill the process with SIGBUS; it is restarted, and must
+	// lose nothing.
+	filled += fillDisk(t, filler+"2", 0)
+	notReadyFull := watch(6 * time.Second)
+	for _, f := range []string{filler, filler + "2"} {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
 	}
 	select {
 	case <-c.done:
@@ -115,17 +147,8 @@ func TestIntegrationDiskFull(t *testing.T) {
 	got := waitComplete(t, ctx, brokers, names, truth, 3*time.Minute)
 	c.stop(t, 30*time.Second)
 	checkAgainstTruth(t, got, truth)
-	// The free-space guard (Config.MinFreeDisk) stops commits before Badger
-	// writes into its memory-mapped log on a full disk, which would kill
-	// the process with SIGBUS.
-	if notReady == 0 {
-		t.Error("the disk was full for 12s and /readyz never said not ready")
-	}
-	if deaths > 0 {
-		t.Errorf("the process died %d times on the full disk: %v", deaths, exits)
-	}
-	t.Logf("filled %d MiB; while full: %d not-ready answers, %d process deaths %v; %d lives; totals exact over %d conversions",
-		filled>>20, notReady, deaths, exits, life, truth.Conversions)
+	t.Logf("filled %d MiB; nearly full: %d not-ready answers, %d deaths; full: %d not-ready answers, %d deaths %v; %d lives; totals exact over %d conversions",
+		filled>>20, notReadyNearlyFull, deathsNearlyFull, notReadyFull, deaths-deathsNearlyFull, exits, life, truth.Conversions)
 }
 
 // fatalLine returns the Go runtime's fatal error line of a crashed

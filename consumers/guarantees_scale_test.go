@@ -2,7 +2,11 @@ package consumers
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +70,11 @@ func TestIntegrationScaleOneTwoOne(t *testing.T) {
 		return r >= partitions
 	})
 	time.Sleep(5 * time.Second)
+	// The restores show in B's metrics, as sstaudit.state.restore.records.
+	_, recs := restoredRecords(t, logB1)
+	if got := scrapeCounter(t, b.http, "sstaudit_state_restore_records_total"); got != float64(recs) {
+		t.Errorf("B's /metrics: sstaudit_state_restore_records_total = %v, its log says %d records restored", got, recs)
+	}
 
 	phase("A and B again")
 	a = startChild(t, bin, runArgs(brokers, names, dirA, "instance-a"), logA2)
@@ -86,4 +95,31 @@ func TestIntegrationScaleOneTwoOne(t *testing.T) {
 	}
 	t.Logf("A→B: %d restores, %d records; B→A: %d restores, %d records; %d conversions, %d windows, %d audit ids, totals exact",
 		bRestores, bRecords, aRestores, aRecords, truth.Conversions, len(got.windows), len(got.audits))
+}
+
+// scrapeCounter returns the sum of a metric's samples on a child's /metrics.
+func scrapeCounter(t *testing.T, addr, name string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatalf("scrape %s: %v", addr, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, line := range strings.Split(string(body), "\n") {
+		if !strings.HasPrefix(line, name+" ") && !strings.HasPrefix(line, name+"{") {
+			continue
+		}
+		f := strings.Fields(line)
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if err != nil {
+			t.Fatalf("bad sample %q", line)
+		}
+		sum += v
+	}
+	return sum
 }

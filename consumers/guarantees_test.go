@@ -273,9 +273,9 @@ func TestIntegrationBackpressure(t *testing.T) {
 	const partitions = 2
 	names := scenarioNames(t)
 	kafkatest.CreateTopics(t, brokers, partitions, names["client"], names["server"])
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	truth := generateAsync(t, ctx, brokers, names, partitions, 8000, 0, 51, synth.Mix{})()
+	truth := generateAsync(t, ctx, brokers, names, partitions, 4000, 0, 51, synth.Mix{})()
 
 	cfg := fastConfig(t, brokers, names)
 	cfg.BatchSize = 50
@@ -333,7 +333,7 @@ func TestIntegrationBackpressure(t *testing.T) {
 		t.Errorf("heap grew by %d MiB while throttled", grow>>20)
 	}
 	throttle.Store(false)
-	got := waitComplete(t, ctx, brokers, names, truth, 2*time.Minute)
+	got := waitComplete(t, ctx, brokers, names, truth, 3*time.Minute)
 	checkAgainstTruth(t, got, truth)
 	t.Logf("throttled: %d of %d messages applied in %s (limit %d), heap %d→%d MiB; unthrottled it finished exact",
 		consumed, total, elapsed.Round(time.Millisecond), limit, heap0>>20, ms.HeapAlloc>>20)
