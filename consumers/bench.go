@@ -546,7 +546,8 @@ func benchPipeline(ctx context.Context, cfg *BenchConfig, clientTopic, serverTop
 	pc.Decode = cfg.Decode
 	pc.Logger = cfg.Logger
 	defer os.RemoveAll(pc.StateDir)
-	defer deleteTopics(context.WithoutCancel(ctx), cfg.Brokers, pc.FindingsTopic, pc.MetricsTopic, pc.DLQTopic)
+	// The outputs, and the state changelog the pipeline may keep per group.
+	defer deleteTopics(context.WithoutCancel(ctx), cfg.Brokers, pc.FindingsTopic, pc.MetricsTopic, pc.DLQTopic, pc.Group+".state-changelog")
 	p, err := New(pc, cfg.Checks)
 	if err != nil {
 		return PhaseResult{}, 0, err
@@ -614,7 +615,7 @@ func benchLatency(ctx context.Context, cfg *BenchConfig, rate float64, id string
 	pc.Logger = cfg.Logger
 	all := []string{pc.ClientTopic, pc.ServerTopic, pc.FindingsTopic, pc.MetricsTopic, pc.DLQTopic}
 	defer os.RemoveAll(pc.StateDir)
-	defer deleteTopics(context.WithoutCancel(ctx), cfg.Brokers, all...)
+	defer deleteTopics(context.WithoutCancel(ctx), cfg.Brokers, append(all, pc.Group+".state-changelog")...)
 	if err := createLogAppendTopics(ctx, cfg.Brokers, cfg.Partitions, all[:3]...); err != nil {
 		return nil, err
 	}
