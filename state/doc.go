@@ -52,12 +52,25 @@
 //	'w' window start, window key   → window aggregate
 //	'o' topic 0x00 partition(BE32) → next offset (BE64)
 //	'm' "clk"                      → stream time, watermark
+//	'm' "chl"                      → changelog position (local, never in Writes)
 //
 // Closing a group deletes its 'g' and 'x' entries; emitting a window deletes
 // its 'w' entry. Deleted space comes back through compaction; GC runs
 // Badger's value-log GC until there is nothing to rewrite (values are small
 // and live in the LSM tree, so the value log holds little; call GC every few
 // minutes anyway).
+//
+// # Changelog and restore
+//
+// Tx.Writes lists a transaction's state writes in order (puts, deletes,
+// offsets, clock): replayed in commit order on an empty store they rebuild
+// this one exactly. The task writes them to a compacted Kafka topic before
+// committing, and records with Tx.SetChangelogOffset, in the same
+// transaction, the changelog offset its state now includes. A task that
+// arrives without current state applies the missing changelog records with a
+// Restorer (Store.Restore): a Badger WriteBatch, fast and not atomic, which
+// is fine because nothing uses the store until Restorer.Finish records the
+// new position; a restore cut short is simply run again from the old one.
 //
 // # Badger options
 //
