@@ -127,30 +127,17 @@ func capiApply(e *Event, w *jsonWalk, l *jwLeaf) {
 	v := w.value(l)
 	switch w.segKey(l, base) {
 	case "event_name":
-		if e.EventNamePath == "" {
-			e.EventName, e.EventNamePath = v, w.path(l)
-		}
+		setWithPath(&e.EventName, &e.EventNamePath, v, w.path(l))
 	case "event_time":
-		if e.EventTimePath == "" {
-			e.EventTimeRaw, e.EventTimePath, e.EventTimeUnit = v, w.path(l), "s"
-			e.EventTime = jwTime(v, "s")
-		}
+		e.setTimeOnce(v, w.path(l), "s")
 	case "event_id":
-		if e.EventIDPath == "" {
-			e.EventID, e.EventIDPath = v, w.path(l)
-		}
+		setWithPath(&e.EventID, &e.EventIDPath, v, w.path(l))
 	case "action_source":
-		if e.ActionSourcePath == "" {
-			e.ActionSource, e.ActionSourcePath = v, w.path(l)
-		}
+		setWithPath(&e.ActionSource, &e.ActionSourcePath, v, w.path(l))
 	case "event_source_url":
-		if e.URLPath == "" {
-			e.URL, e.URLPath = v, w.path(l)
-		}
+		setWithPath(&e.URL, &e.URLPath, v, w.path(l))
 	case "referrer_url":
-		if e.ReferrerPath == "" {
-			e.Referrer, e.ReferrerPath = v, w.path(l)
-		}
+		setWithPath(&e.Referrer, &e.ReferrerPath, v, w.path(l))
 	case "test_event_code":
 		setOnce(&e.TestEventCode, v)
 	case "partner_agent":

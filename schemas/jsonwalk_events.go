@@ -305,6 +305,38 @@ func setOnce(dst *string, v string) {
 	}
 }
 
+// setOnce sets the click id named key (gclid, gbraid, wbraid or fbclid) the
+// first time it is seen; other keys are ignored.
+func (c *ClickIDs) setOnce(key, v string) {
+	switch key {
+	case "gclid":
+		setOnce(&c.GCLID, v)
+	case "gbraid":
+		setOnce(&c.GBRAID, v)
+	case "wbraid":
+		setOnce(&c.WBRAID, v)
+	case "fbclid":
+		setOnce(&c.FBCLID, v)
+	}
+}
+
+// setWithPath sets a field and the path it was read from, the first time:
+// a repeated key keeps the first value (later ones stay in Other).
+func setWithPath(dst, dstPath *string, v, path string) {
+	if *dstPath == "" {
+		*dst, *dstPath = v, path
+	}
+}
+
+// setTimeOnce sets the event time from the raw text at path, in the
+// format's unit, the first time.
+func (e *Event) setTimeOnce(raw, path, unit string) {
+	if e.EventTimePath == "" {
+		e.EventTimeRaw, e.EventTimePath, e.EventTimeUnit = raw, path, unit
+		e.EventTime = jwTime(raw, unit)
+	}
+}
+
 // urlFields splits the query of the URL leaf l into fields in the URL arena
 // (names and values percent-decoded, "+" as space) and returns how many.
 func (w *jsonWalk) urlFields(l *jwLeaf) int {

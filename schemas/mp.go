@@ -111,38 +111,24 @@ func mpApply(e *Event, w *jsonWalk, l *jwLeaf) {
 	case "events":
 		switch w.segKey(l, 2) {
 		case "name":
-			if e.EventNamePath == "" {
-				e.EventName, e.EventNamePath = v, w.path(l)
-			}
+			setWithPath(&e.EventName, &e.EventNamePath, v, w.path(l))
 		case "timestamp_micros": // overrides the request's
 			e.EventTimeRaw, e.EventTimePath, e.EventTimeUnit = v, w.path(l), "us"
 			e.EventTime = jwTime(v, "us")
 		case "params":
-			switch w.segKey(l, 3) {
+			switch key := w.segKey(l, 3); key {
 			case "event_id":
-				if e.EventIDPath == "" {
-					e.EventID, e.EventIDPath = v, w.path(l)
-				}
+				setWithPath(&e.EventID, &e.EventIDPath, v, w.path(l))
 			case "page_location":
-				if e.URLPath == "" {
-					e.URL, e.URLPath = v, w.path(l)
-				}
+				setWithPath(&e.URL, &e.URLPath, v, w.path(l))
 			case "page_referrer":
-				if e.ReferrerPath == "" {
-					e.Referrer, e.ReferrerPath = v, w.path(l)
-				}
-			case "gclid":
-				setOnce(&e.ClickIDs.GCLID, v)
-			case "gbraid":
-				setOnce(&e.ClickIDs.GBRAID, v)
-			case "wbraid":
-				setOnce(&e.ClickIDs.WBRAID, v)
-			case "fbclid":
-				setOnce(&e.ClickIDs.FBCLID, v)
+				setWithPath(&e.Referrer, &e.ReferrerPath, v, w.path(l))
 			case "user_id":
 				setOnce(&e.UserID, v)
 			case "client_id":
 				setOnce(&e.ClientID, v)
+			default:
+				e.ClickIDs.setOnce(key, v)
 			}
 		}
 	case "client_id":

@@ -77,28 +77,17 @@ func sgtmClass(w *jsonWalk, l *jwLeaf) uint8 {
 // sgtmApply sets the singular fields of an sGTM event from a mapped leaf.
 func sgtmApply(e *Event, w *jsonWalk, l *jwLeaf) {
 	v := w.value(l)
-	switch w.segKey(l, 0) {
+	switch key := w.segKey(l, 0); key {
 	case "event_name":
-		if e.EventNamePath == "" {
-			e.EventName, e.EventNamePath = v, w.path(l)
-		}
+		setWithPath(&e.EventName, &e.EventNamePath, v, w.path(l))
 	case "timestamp":
-		if e.EventTimePath == "" {
-			e.EventTimeRaw, e.EventTimePath, e.EventTimeUnit = v, w.path(l), "s"
-			e.EventTime = jwTime(v, "s")
-		}
+		e.setTimeOnce(v, w.path(l), "s")
 	case "event_id":
-		if e.EventIDPath == "" {
-			e.EventID, e.EventIDPath = v, w.path(l)
-		}
+		setWithPath(&e.EventID, &e.EventIDPath, v, w.path(l))
 	case "page_location":
-		if e.URLPath == "" {
-			e.URL, e.URLPath = v, w.path(l)
-		}
+		setWithPath(&e.URL, &e.URLPath, v, w.path(l))
 	case "page_referrer":
-		if e.ReferrerPath == "" {
-			e.Referrer, e.ReferrerPath = v, w.path(l)
-		}
+		setWithPath(&e.Referrer, &e.ReferrerPath, v, w.path(l))
 	case "client_id":
 		setOnce(&e.ClientID, v)
 	case "user_id":
@@ -117,17 +106,11 @@ func sgtmApply(e *Event, w *jsonWalk, l *jwLeaf) {
 		setOnce(&e.Consent.DMA, v)
 	case "x-ga-measurement_id":
 		setOnce(&e.PixelID, v)
-	case "gclid":
-		setOnce(&e.ClickIDs.GCLID, v)
-	case "gbraid":
-		setOnce(&e.ClickIDs.GBRAID, v)
-	case "wbraid":
-		setOnce(&e.ClickIDs.WBRAID, v)
-	case "fbclid":
-		setOnce(&e.ClickIDs.FBCLID, v)
 	case "_fbc", "fbc", "x-fb-ck-fbc":
 		setOnce(&e.ClickIDs.FBC, v)
 	case "_fbp", "fbp", "x-fb-ck-fbp":
 		setOnce(&e.ClickIDs.FBP, v)
+	default:
+		e.ClickIDs.setOnce(key, v)
 	}
 }
