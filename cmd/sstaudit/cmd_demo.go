@@ -8,7 +8,6 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"github.com/sstaudit/sstaudit/processors/join"
 	"github.com/sstaudit/sstaudit/processors/report"
 	"github.com/sstaudit/sstaudit/processors/report/dashboard"
-	"github.com/sstaudit/sstaudit/schemas"
 	"github.com/sstaudit/sstaudit/schemas/synth"
 )
 
@@ -73,7 +71,6 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 	}
 	defer os.RemoveAll(stateDir)
 
-	tally := newDemoTally()
 	pc := consumers.NewDefaultConfig()
 	pc.Brokers = broker.Brokers()
 	pc.Group = "sstaudit-demo"
@@ -93,7 +90,6 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 	pc.Logger, pc.Telemetry = tel.Logger, tel
 	live := dashboard.NewLive()
 	pc.OnOutput = func(o join.Output) {
-		tally.add(o)
 		live.Add(o.Audit)
 		live.AddMetrics(o.Metrics)
 	}
@@ -125,7 +121,8 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 	deadline := time.Now().Add(2*time.Minute + cfg.Join.MatchWindow + cfg.Join.Grace)
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
-	for tally.events() < want || p.Stats().DLQ.Load() < truth.Poison {
+	events := func() int64 { t := live.Summary().Total; return t.ClientEvents + t.ServerEvents }
+	for events() < want || p.Stats().DLQ.Load() < truth.Poison {
 		select {
 		case <-ctx.Done():
 			stop()
@@ -136,7 +133,7 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 		case <-tick.C:
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("demo: pipeline did not account for every event within its deadline (%d of %d)", tally.events(), want)
+			return fmt.Errorf("demo: pipeline did not account for every event within its deadline (%d of %d)", events(), want)
 		}
 	}
 	stop()
@@ -144,9 +141,10 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	finished.Store(true)
-	printDemoSummary(out, truth, tally, p.Stats().DLQ.Load())
+	sum := live.Summary()
+	printDemoSummary(out, truth, &sum.Total, p.Stats().DLQ.Load())
 	fmt.Fprintln(out)
-	if err := report.Render(out, report.Build(live.Summary(), nil, report.Options{Now: time.Now()})); err != nil {
+	if err := report.Render(out, report.Build(sum, nil, report.Options{Now: time.Now()})); err != nil {
 		return fmt.Errorf("demo: report: %w", err)
 	}
 	fmt.Fprintf(out, "\ndemo finished in %s\n", time.Since(started).Round(100*time.Millisecond))
@@ -166,58 +164,9 @@ func sumFaults(t *synth.Truth) int64 {
 	return n
 }
 
-// demoTally sums the pipeline's outputs as they become durable.
-type demoTally struct {
-	mu       sync.Mutex
-	windows  map[string]bool
-	totals   synth.Counts
-	outcomes map[string]int64
-	audits   map[string]bool
-	codes    map[string]int64
-	sev      map[schemas.Severity]int64
-}
-
-func newDemoTally() *demoTally {
-	return &demoTally{windows: map[string]bool{}, outcomes: map[string]int64{}, audits: map[string]bool{},
-		codes: map[string]int64{}, sev: map[schemas.Severity]int64{}}
-}
-
-func (d *demoTally) add(o join.Output) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	switch {
-	case o.Metrics != nil:
-		m := o.Metrics
-		k := fmt.Sprintf("%s/%s/%d/%d", m.Destination, m.EventName, m.WindowStart, m.Partition)
-		if d.windows[k] {
-			return
-		}
-		d.windows[k] = true
-		d.totals.Add(synth.Counts{ClientEvents: m.ClientEvents, ServerEvents: m.ServerEvents, Matched: m.Matched,
-			ClientOnly: m.ClientOnly, ServerOnly: m.ServerOnly, Duplicates: m.Duplicates, Unjoinable: m.Unjoinable, Aligned: m.Aligned})
-	case o.Audit != nil:
-		a := o.Audit
-		if d.audits[a.AuditID] {
-			return
-		}
-		d.audits[a.AuditID] = true
-		d.outcomes[a.Outcome]++
-		for _, f := range a.Findings {
-			d.codes[f.Code]++
-			d.sev[schemas.Severity(f.Severity)]++
-		}
-	}
-}
-
-func (d *demoTally) events() int64 {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.totals.ClientEvents + d.totals.ServerEvents
-}
-
-func printDemoSummary(w io.Writer, truth *synth.Truth, d *demoTally, dlq int64) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+// printDemoSummary prints what the pipeline measured (the windows' totals,
+// deduplicated by window key) beside what the generator planted.
+func printDemoSummary(w io.Writer, truth *synth.Truth, got *report.Counts, dlq int64) {
 	want := truth.Sum()
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
@@ -229,28 +178,26 @@ func printDemoSummary(w io.Writer, truth *synth.Truth, d *demoTally, dlq int64) 
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", name, got, want, mark)
 	}
-	row("browser events", d.totals.ClientEvents, want.ClientEvents)
-	row("server events", d.totals.ServerEvents, want.ServerEvents)
-	row("matched", d.totals.Matched, want.Matched)
-	row("aligned", d.totals.Aligned, want.Aligned)
-	row("client only", d.totals.ClientOnly, want.ClientOnly)
-	row("server only", d.totals.ServerOnly, want.ServerOnly)
-	row("duplicates", d.totals.Duplicates, want.Duplicates)
-	row("unjoinable", d.totals.Unjoinable, want.Unjoinable)
+	row("browser events", got.ClientEvents, want.ClientEvents)
+	row("server events", got.ServerEvents, want.ServerEvents)
+	row("matched", got.Matched, want.Matched)
+	row("aligned", got.Aligned, want.Aligned)
+	row("client only", got.ClientOnly, want.ClientOnly)
+	row("server only", got.ServerOnly, want.ServerOnly)
+	row("duplicates", got.Duplicates, want.Duplicates)
+	row("unjoinable", got.Unjoinable, want.Unjoinable)
 	row("dead-lettered", dlq, truth.Poison)
 	_ = tw.Flush()
 
-	var total int64
-	for _, n := range d.codes {
-		total += n
-	}
-	fmt.Fprintf(w, "\nfindings %d (critical %d, fail %d, warn %d, info %d)\n", total,
-		d.sev[schemas.SeverityCritical], d.sev[schemas.SeverityFail], d.sev[schemas.SeverityWarn], d.sev[schemas.SeverityInfo])
-	codes := slices.Sorted(maps.Keys(d.codes))
-	slices.SortStableFunc(codes, func(a, b string) int { return int(d.codes[b] - d.codes[a]) })
+	sev := got.FindingsBySeverity
+	fmt.Fprintf(w, "\nfindings %d (critical %d, fail %d, warn %d, info %d)\n",
+		sev.Critical+sev.Fail+sev.Warn+sev.Info, sev.Critical, sev.Fail, sev.Warn, sev.Info)
+	byCode := got.FindingsByCode
+	codes := slices.Sorted(maps.Keys(byCode))
+	slices.SortStableFunc(codes, func(a, b string) int { return int(byCode[b] - byCode[a]) })
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, c := range codes {
-		fmt.Fprintf(tw, "  %s\t%d\n", c, d.codes[c])
+		fmt.Fprintf(tw, "  %s\t%d\n", c, byCode[c])
 	}
 	_ = tw.Flush()
 	faults := slices.Sorted(maps.Keys(truth.Faults))
