@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sstaudit/sstaudit/consumers"
 	"github.com/sstaudit/sstaudit/processors/report/dashboard"
 )
 
@@ -185,35 +184,16 @@ func TestDashboardInChromium(t *testing.T) {
 // pipeline's readiness and totals.
 func TestRunServesDashboard(t *testing.T) {
 	t.Parallel()
-	b, err := consumers.StartEmbeddedBroker(2, "tracking.client", "tracking.server")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"run", "--brokers", b.Brokers()[0], "--state-dir", t.TempDir(), "--http", addr},
-			func(string) string { return "" }, io.Discard, &stderr)
-	}()
+	r := startRun(t)
 	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run after cancel = %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop within 30s of cancellation")
+		if err := r.stop(); err != nil {
+			t.Errorf("run after cancel = %v", err)
 		}
 	}()
 	var v dashboard.View
 	deadline := time.Now().Add(45 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/api/summary")
+		resp, err := http.Get("http://" + r.addr + "/api/summary")
 		if err == nil {
 			v = dashboard.View{}
 			err = json.NewDecoder(resp.Body).Decode(&v)
@@ -223,20 +203,14 @@ func TestRunServesDashboard(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("/api/summary never reported a ready pipeline: %v %+v; stderr:\n%s", err, v.Pipeline, stderr.String())
+			t.Fatalf("/api/summary never reported a ready pipeline: %v %+v; stderr:\n%s", err, v.Pipeline, r.stderr.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	if v.Pipeline.Stopped || v.Pipeline.OpenTasks != 2 || len(v.Score.Sections) != 6 || v.Score.Points != nil {
 		t.Fatalf("idle run: pipeline %+v, %d sections, points %v", v.Pipeline, len(v.Score.Sections), v.Score.Points)
 	}
-	resp, err := http.Get("http://" + addr + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `id="readiness">ready<`) || !strings.Contains(string(body), "Score by section") {
-		t.Fatalf("GET / = %d:\n%.2000s", resp.StatusCode, body)
+	if code, body := r.get("/"); code != http.StatusOK || !strings.Contains(body, `id="readiness">ready<`) || !strings.Contains(body, "Score by section") {
+		t.Fatalf("GET / = %d:\n%.2000s", code, body)
 	}
 }
