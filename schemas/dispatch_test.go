@@ -32,53 +32,26 @@ func serverMessage(value []byte, format string) Message {
 // Inputs named err_* must fail to decode, all others must decode.
 func testDecodeGoldenDir(t *testing.T, dir, header string) {
 	t.Helper()
-	inputs, err := filepath.Glob(filepath.Join("testdata", "decode", dir, "*.input"))
-	if err != nil || len(inputs) == 0 {
-		t.Fatalf("no inputs for %s: %v", dir, err)
-	}
 	tried := TriedDetect
 	if header != "" {
 		tried = header
 	}
-	for _, in := range inputs {
-		name := strings.TrimSuffix(filepath.Base(in), ".input")
-		t.Run(name, func(t *testing.T) {
-			raw, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
+	forEachDecodeInput(t, dir, func(t *testing.T, name string, raw []byte) []byte {
+		m := serverMessage(raw, header)
+		evs, err := Decode(m, DecodeOptions{})
+		if err != nil {
+			if !strings.HasPrefix(name, "err_") {
+				t.Fatalf("decode failed: %v", err)
 			}
-			m := serverMessage(raw, header)
-			evs, err := Decode(m, DecodeOptions{})
-			var got []byte
-			if err != nil {
-				if !strings.HasPrefix(name, "err_") {
-					t.Fatalf("decode failed: %v", err)
-				}
-				checkServerDecodeError(t, tried, err, raw)
-				got = fmt.Appendf(nil, "{\"error\": %q, \"tried\": %q}\n", ReasonOf(err), tried)
-			} else {
-				if strings.HasPrefix(name, "err_") {
-					t.Fatalf("decoded %d events, want an error", len(evs))
-				}
-				checkDecodedEvents(t, &m, evs)
-				got = goldenJSON(evs)
-			}
-			golden := strings.TrimSuffix(in, ".input") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./schemas -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the golden file; got:\n%s", golden, got)
-			}
-		})
-	}
+			checkServerDecodeError(t, tried, err, raw)
+			return fmt.Appendf(nil, "{\"error\": %q, \"tried\": %q}\n", ReasonOf(err), tried)
+		}
+		if strings.HasPrefix(name, "err_") {
+			t.Fatalf("decoded %d events, want an error", len(evs))
+		}
+		checkDecodedEvents(t, &m, evs)
+		return goldenJSON(evs)
+	})
 }
 
 func TestDecodeCAPIGolden(t *testing.T)   { testDecodeGoldenDir(t, "meta.capi", string(FormatMetaCAPI)) }

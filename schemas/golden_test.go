@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -32,6 +33,28 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs from the golden file; got:\n%s", path, got)
+	}
+}
+
+// forEachDecodeInput runs decode on every testdata/decode/<dir>/*.input,
+// each in a subtest named after the file, and compares what it returns with
+// the input's .golden twin (checkGolden; -update rewrites it).
+func forEachDecodeInput(t *testing.T, dir string, decode func(t *testing.T, name string, raw []byte) []byte) {
+	t.Helper()
+	inputs, err := filepath.Glob(filepath.Join("testdata", "decode", dir, "*.input"))
+	if err != nil || len(inputs) == 0 {
+		t.Fatalf("no inputs for %s: %v", dir, err)
+	}
+	for _, in := range inputs {
+		name := strings.TrimSuffix(filepath.Base(in), ".input")
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := decode(t, name, raw)
+			checkGolden(t, filepath.Join("decode", dir, name+".golden"), got)
+		})
 	}
 }
 

@@ -225,49 +225,22 @@ func goldenMessage(value []byte) *Message {
 // named err_* must fail to decode, all others must decode.
 func testDecodeGolden(t *testing.T, format Format, decode decodeFunc) {
 	t.Helper()
-	inputs, err := filepath.Glob(filepath.Join("testdata", "decode", string(format), "*.input"))
-	if err != nil || len(inputs) == 0 {
-		t.Fatalf("no inputs for %s: %v", format, err)
-	}
-	for _, in := range inputs {
-		name := strings.TrimSuffix(filepath.Base(in), ".input")
-		t.Run(name, func(t *testing.T) {
-			raw, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
+	forEachDecodeInput(t, string(format), func(t *testing.T, name string, raw []byte) []byte {
+		o := DecodeOptions{}.withDefaults()
+		evs, err := decode(goldenMessage(raw), &o)
+		if err != nil {
+			if !strings.HasPrefix(name, "err_") {
+				t.Fatalf("decode failed: %v", err)
 			}
-			o := DecodeOptions{}.withDefaults()
-			evs, err := decode(goldenMessage(raw), &o)
-			var got []byte
-			if err != nil {
-				if !strings.HasPrefix(name, "err_") {
-					t.Fatalf("decode failed: %v", err)
-				}
-				checkDecodeError(t, format, err, raw)
-				got = fmt.Appendf(nil, "{\"error\": %q}\n", ReasonOf(err))
-			} else {
-				if strings.HasPrefix(name, "err_") {
-					t.Fatalf("decoded %d events, want an error", len(evs))
-				}
-				checkEventInvariants(t, format, evs)
-				got = goldenJSON(evs)
-			}
-			golden := strings.TrimSuffix(in, ".input") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./schemas -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the golden file; got:\n%s", golden, got)
-			}
-		})
-	}
+			checkDecodeError(t, format, err, raw)
+			return fmt.Appendf(nil, "{\"error\": %q}\n", ReasonOf(err))
+		}
+		if strings.HasPrefix(name, "err_") {
+			t.Fatalf("decoded %d events, want an error", len(evs))
+		}
+		checkEventInvariants(t, format, evs)
+		return goldenJSON(evs)
+	})
 }
 
 // checkDecodeError checks that err is a classified DecodeError for format
