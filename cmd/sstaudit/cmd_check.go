@@ -64,7 +64,7 @@ func runCheck(ctx context.Context, env *Env, cfg CheckConfig) error {
 	defer store.Close()
 
 	c := &checker{
-		env: env, cfg: cfg, proc: proc, store: store, codec: codecs.AuditRecord,
+		env: env, cfg: cfg, joiner: state.NewJoiner(store, proc), codec: codecs.AuditRecord,
 		opts: aud.DecodeOptions(cfg.MaxMessageBytes), out: bufio.NewWriter(env.Stdout),
 	}
 	if cfg.FailOn != failOnNone {
@@ -93,8 +93,7 @@ func runCheck(ctx context.Context, env *Env, cfg CheckConfig) error {
 type checker struct {
 	env      *Env
 	cfg      CheckConfig
-	proc     *join.Processor
-	store    *state.Store
+	joiner   *state.Joiner
 	codec    *schemas.Codec[schemas.AuditRecord]
 	opts     schemas.DecodeOptions
 	out      *bufio.Writer
@@ -208,7 +207,7 @@ func (c *checker) message(topic string, offset int64, v []byte) error {
 		if c.cfg.Side != "" {
 			ev.Side = schemas.Side(c.cfg.Side)
 		}
-		if err := c.apply(func(tx *state.Tx) ([]join.Output, error) { return c.proc.Apply(tx, ev) }); err != nil {
+		if err := c.printOutputs(c.joiner.Apply(ev)); err != nil {
 			return err
 		}
 	}
@@ -217,33 +216,13 @@ func (c *checker) message(topic string, offset int64, v []byte) error {
 
 // closeAll advances stream time to t and drains every due group and window.
 func (c *checker) closeAll(t int64) error {
-	for {
-		var more bool
-		err := c.apply(func(tx *state.Tx) ([]join.Output, error) {
-			outs, err := c.proc.Advance(tx, t)
-			if err != nil {
-				return nil, err
-			}
-			more, err = c.proc.Backlog(tx)
-			return outs, err
-		})
-		if err != nil || !more {
-			return err
-		}
-	}
+	return c.printOutputs(c.joiner.CloseAll(t))
 }
 
-// apply runs fn in one state transaction, commits it and prints the audit
-// records it produced.
-func (c *checker) apply(fn func(tx *state.Tx) ([]join.Output, error)) error {
-	tx := c.store.Begin()
-	defer tx.Discard()
-	outs, err := fn(tx)
+// printOutputs prints the audit records of outs, committed by the joiner.
+func (c *checker) printOutputs(outs []join.Output, err error) error {
 	if err != nil {
 		return fmt.Errorf("check: join: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("check: %w", err)
 	}
 	for _, o := range outs {
 		if o.Audit == nil {

@@ -110,14 +110,9 @@ func runCorpus(t *testing.T, a *Auditor, cs []corpusCase) []corpusResult {
 	}
 	res := make([]corpusResult, len(cs))
 	owner := map[string]int{}
-	apply := func(fn func(tx *state.Tx) ([]join.Output, error)) {
-		tx := store.Begin()
-		defer tx.Discard()
-		outs, err := fn(tx)
+	joiner := state.NewJoiner(store, proc)
+	collect := func(outs []join.Output, err error) {
 		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
 		for _, o := range outs {
@@ -150,21 +145,12 @@ func runCorpus(t *testing.T, a *Auditor, cs []corpusCase) []corpusResult {
 			res[i].events += len(evs)
 			for e := range evs {
 				ev := &evs[e]
-				apply(func(tx *state.Tx) ([]join.Output, error) { return proc.Apply(tx, ev) })
+				collect(joiner.Apply(ev))
 			}
 		}
 	}
 	end := now.Add(400 * 24 * time.Hour).UnixMilli()
-	for more := true; more; {
-		apply(func(tx *state.Tx) ([]join.Output, error) {
-			outs, err := proc.Advance(tx, end)
-			if err != nil {
-				return nil, err
-			}
-			more, err = proc.Backlog(tx)
-			return outs, err
-		})
-	}
+	collect(joiner.CloseAll(end))
 	return res
 }
 

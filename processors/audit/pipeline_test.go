@@ -63,14 +63,9 @@ func runSynth(t testing.TB, a *Auditor, seed uint64, mix synth.Mix, n int) []*co
 	owner := map[coord]int{}
 	offsets := map[schemas.Side]int64{}
 	convs := make([]*conv, n)
-	apply := func(fn func(tx *state.Tx) ([]join.Output, error)) {
-		tx := store.Begin()
-		defer tx.Discard()
-		outs, err := fn(tx)
+	joiner := state.NewJoiner(store, proc)
+	collect := func(outs []join.Output, err error) {
 		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
 		for _, o := range outs {
@@ -120,21 +115,12 @@ func runSynth(t testing.TB, a *Auditor, seed uint64, mix synth.Mix, n int) []*co
 				c.dest = ev.Destination
 				c.formats[ev.Side] = ev.Format
 				c.joinable = c.joinable && ev.JoinKey != ""
-				apply(func(tx *state.Tx) ([]join.Output, error) { return proc.Apply(tx, ev) })
+				collect(joiner.Apply(ev))
 			}
 		}
 	}
 	end := start.Add(400 * 24 * time.Hour).UnixMilli()
-	for more := true; more; {
-		apply(func(tx *state.Tx) ([]join.Output, error) {
-			outs, err := proc.Advance(tx, end)
-			if err != nil {
-				return nil, err
-			}
-			more, err = proc.Backlog(tx)
-			return outs, err
-		})
-	}
+	collect(joiner.CloseAll(end))
 	return convs
 }
 

@@ -43,14 +43,9 @@ func synthOutputs(t *testing.T, seed uint64, n int) ([]*schemas.AuditRecord, []*
 	}
 	var recs []*schemas.AuditRecord
 	var mets []*schemas.WindowMetrics
-	apply := func(fn func(tx *state.Tx) ([]join.Output, error)) {
-		tx := store.Begin()
-		defer tx.Discard()
-		outs, err := fn(tx)
+	joiner := state.NewJoiner(store, proc)
+	collect := func(outs []join.Output, err error) {
 		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
 		for _, o := range outs {
@@ -79,21 +74,12 @@ func synthOutputs(t *testing.T, seed uint64, n int) ([]*schemas.AuditRecord, []*
 			}
 			for k := range evs {
 				ev := &evs[k]
-				apply(func(tx *state.Tx) ([]join.Output, error) { return proc.Apply(tx, ev) })
+				collect(joiner.Apply(ev))
 			}
 		}
 	}
 	end := start.Add(400 * 24 * time.Hour).UnixMilli()
-	for more := true; more; {
-		apply(func(tx *state.Tx) ([]join.Output, error) {
-			outs, err := proc.Advance(tx, end)
-			if err != nil {
-				return nil, err
-			}
-			more, err = proc.Backlog(tx)
-			return outs, err
-		})
-	}
+	collect(joiner.CloseAll(end))
 	return recs, mets, g.Truth()
 }
 
