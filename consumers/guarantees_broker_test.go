@@ -82,15 +82,7 @@ func TestIntegrationBrokerRestart(t *testing.T) {
 			}
 		}
 	}
-	runCtx, stopRun := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- p.Run(runCtx) }()
-	defer func() {
-		stopRun()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	runPipeline(t, p)
 	waitFor(t, 90*time.Second, "a fifth of the input applied", func() bool { return p.Stats().Consumed.Load() > total/5 })
 	if ok, why := p.Ready(); !ok {
 		t.Fatalf("not ready before the outage: %s", why)

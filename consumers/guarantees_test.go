@@ -200,15 +200,7 @@ func TestIntegrationCommitFailureRecovers(t *testing.T) {
 		}
 		return nil
 	}
-	runCtx, stopRun := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- p.Run(runCtx) }()
-	defer func() {
-		stopRun()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	runPipeline(t, p)
 
 	waitFor(t, 60*time.Second, "the task to commit", func() bool { return p.Stats().Commits.Load() > 3 })
 	failing.Store(true)
@@ -296,15 +288,7 @@ func TestIntegrationBackpressure(t *testing.T) {
 			}
 		}
 	}
-	runCtx, stopRun := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- p.Run(runCtx) }()
-	defer func() {
-		stopRun()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	runPipeline(t, p)
 	waitFor(t, 60*time.Second, "consumption to start", func() bool { return p.Stats().Consumed.Load() > 0 })
 	var ms runtime.MemStats
 	runtime.GC()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -105,18 +104,7 @@ func runScenario(t *testing.T, sc scenario) scenarioResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	var runErr error
-	wg.Add(1)
-	go func() { defer wg.Done(); runErr = p.Run(runCtx) }()
-	defer func() {
-		stop()
-		wg.Wait()
-		if runErr != nil {
-			t.Errorf("Run: %v", runErr)
-		}
-	}()
+	runPipeline(t, p)
 
 	res := scenarioResult{truth: truth, stats: p.Stats()}
 	want := truth.Sum()

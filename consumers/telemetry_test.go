@@ -35,6 +35,14 @@ func startPipeline(t *testing.T, cfg Config, checks join.Checks) *Pipeline {
 	if err != nil {
 		t.Fatal(err)
 	}
+	runPipeline(t, p)
+	return p
+}
+
+// runPipeline runs p until the test ends, then stops it and checks that Run
+// returned nil (a clean stop).
+func runPipeline(t *testing.T, p *Pipeline) {
+	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var runErr error
@@ -47,7 +55,6 @@ func startPipeline(t *testing.T, cfg Config, checks join.Checks) *Pipeline {
 			t.Errorf("Run: %v", runErr)
 		}
 	})
-	return p
 }
 
 // promSamples parses Prometheus text exposition into sample → value, the
