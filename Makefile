@@ -1,7 +1,7 @@
 # One-line targets; tests never run through a wrapper script. The only script
 # is deploy/kafka/start.sh, which runs a single-node Apache Kafka on loopback.
 
-KAFKA_PORT ?= $(or $(SSTAUDIT_KAFKA_PORT),39092)
+KAFKA_PORT ?= $(or $(SSTAUDIT_KAFKA_PORT),29092)
 export SSTAUDIT_KAFKA_PORT := $(KAFKA_PORT)
 TEST_BROKERS := 127.0.0.1:$(KAFKA_PORT)
 FUZZTIME ?= 10s

@@ -38,7 +38,7 @@ type BenchConfig struct {
 func NewDefaultBenchConfig() BenchConfig {
 	log := telemetry.NewDefaultLogConfig()
 	return BenchConfig{
-		Brokers:         []string{"127.0.0.1:39092"},
+		Brokers:         []string{"127.0.0.1:29092"},
 		Events:          5_000_000,
 		Partitions:      2,
 		Seed:            1,

@@ -95,8 +95,8 @@ func TestUniqueName(t *testing.T) {
 }
 
 func TestParseBrokers(t *testing.T) {
-	got := ParseBrokers(" 127.0.0.1:39092, ,localhost:9092,")
-	if fmt.Sprint(got) != "[127.0.0.1:39092 localhost:9092]" {
+	got := ParseBrokers(" 127.0.0.1:29092, ,localhost:9092,")
+	if fmt.Sprint(got) != "[127.0.0.1:29092 localhost:9092]" {
 		t.Fatalf("ParseBrokers = %q", got)
 	}
 	if got := ParseBrokers(""); got != nil {

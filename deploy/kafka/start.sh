@@ -3,7 +3,7 @@
 # loopback for integration tests and local runs. Idempotent: when our broker is
 # already running and answering, it says so and exits 0.
 #
-#   SSTAUDIT_KAFKA_PORT=39092 deploy/kafka/start.sh
+#   SSTAUDIT_KAFKA_PORT=29092 deploy/kafka/start.sh
 #
 # See deploy/kafka/README.md for the environment variables.
 set -euo pipefail

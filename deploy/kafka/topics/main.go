@@ -1,8 +1,8 @@
 // Command topics waits for a Kafka cluster to answer metadata requests and
 // creates topics on it.
 //
-//	go run ./deploy/kafka/topics -brokers 127.0.0.1:39092 -partitions 4 tracking.client tracking.server
-//	go run ./deploy/kafka/topics -brokers 127.0.0.1:39092 -wait 2m            # readiness probe only
+//	go run ./deploy/kafka/topics -brokers 127.0.0.1:29092 -partitions 4 tracking.client tracking.server
+//	go run ./deploy/kafka/topics -brokers 127.0.0.1:29092 -wait 2m            # readiness probe only
 //	go run ./deploy/kafka/topics -config cleanup.policy=compact sstaudit.state-changelog
 //
 // Existing topics are left as they are. After creating, it waits until the
@@ -81,7 +81,7 @@ func defaultBrokers() string {
 	if port := os.Getenv("SSTAUDIT_KAFKA_PORT"); port != "" {
 		return "127.0.0.1:" + port
 	}
-	return "127.0.0.1:39092"
+	return "127.0.0.1:29092"
 }
 
 func run(ctx context.Context, brokers []string, partitions, replication int, configs []kafka.ConfigEntry, topics []string, logf func(string, ...any)) error {
