@@ -47,6 +47,7 @@ type task struct {
 	caughtUp   [2]bool
 	emptySince [2]time.Time // when a feed was last seen with nothing buffered
 	next       [2]int64     // next offset to apply, per input
+	stored     [2]int64     // next as last written to a state transaction
 	committed  [2]int64     // last offsets committed to the group
 
 	lastInput  time.Time // wall clock of the last applied input
@@ -71,6 +72,7 @@ func (p *Pipeline) newTask(ctx context.Context, gen *kafka.Generation, part int,
 	jc := p.cfg.Join
 	jc.Partition = int32(part)
 	jc.ClientTopic, jc.ServerTopic = clientTopic, serverTopic
+	jc.Batched = true // flush calls proc.Flush before each commit
 	proc, err := join.New(jc, p.checks)
 	if err != nil {
 		_ = store.Close()
@@ -102,6 +104,7 @@ func (p *Pipeline) newTask(ctx context.Context, gen *kafka.Generation, part int,
 		}
 		t.committed[i] = -1
 	}
+	t.stored = t.next
 	if st, _, ok, err := tx.Clock(); err == nil && ok {
 		t.lastRecord = st
 	}
@@ -321,9 +324,16 @@ var sides = [2]schemas.Side{schemas.SideClient, schemas.SideServer}
 
 // process applies a batch (possibly empty: then only idle advance and
 // backlog) and makes it durable in the order documented on task.
-func (t *task) process(ctx context.Context, batch []input) error {
+func (t *task) process(ctx context.Context, batch []input) (err error) {
 	tx := t.store.Begin()
-	defer func() { tx.Discard() }()
+	defer func() {
+		tx.Discard()
+		if err != nil {
+			// What the processor holds in memory belongs to a transaction
+			// that did not commit.
+			t.proc.Reset()
+		}
+	}()
 	t.out = t.out[:0]
 	t.pending = t.pending[:0]
 	applied := false
@@ -341,10 +351,7 @@ func (t *task) process(ctx context.Context, batch []input) error {
 		if err != nil {
 			return err
 		}
-		t.next[in.side] = m.Offset + 1
-		if err := tx.SetOffset(m.Topic, int32(m.Partition), m.Offset+1); err != nil {
-			return err
-		}
+		t.next[in.side] = m.Offset + 1 // stored with the transaction in flush
 		t.lastInput = time.Now()
 		t.lastRecord = max(t.lastRecord, m.Time.UnixMilli())
 		applied = true
@@ -509,6 +516,17 @@ func (t *task) flush(ctx context.Context, tx *state.Tx) error {
 	if err := t.p.checkDisk(); err != nil {
 		return fmt.Errorf("consumers: partition %d: %w", t.partition, err)
 	}
+	// The join's batched writes and the input offsets go into tx first.
+	if err := t.proc.Flush(t.tel.state(tx)); err != nil {
+		return err
+	}
+	for i, topic := range t.topics {
+		if t.next[i] != t.stored[i] {
+			if err := tx.SetOffset(topic, int32(t.partition), t.next[i]); err != nil {
+				return err
+			}
+		}
+	}
 	if len(t.out) > 0 {
 		if err := t.p.produce(ctx, t.out); err != nil {
 			return err
@@ -533,6 +551,7 @@ func (t *task) flush(ctx context.Context, tx *state.Tx) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("consumers: commit state of partition %d: %w", t.partition, err)
 	}
+	t.stored = t.next
 	t.p.stats.Commits.Add(1)
 	t.tel.committed(start)
 	if t.p.cfg.OnOutput != nil {

@@ -41,6 +41,13 @@ type Config struct {
 	// state transaction) unbounded. The rest close on later calls; windows
 	// are emitted only once no due group is left. Default 1000.
 	MaxClosesPerCall int
+	// Batched keeps the clock and the aggregates of open metrics windows in
+	// memory between calls and writes them to state only in Flush (see
+	// batch.go): the caller must call Processor.Flush on every transaction
+	// before committing it, and Processor.Reset after discarding one. It
+	// saves a read, decode, encode and write of an aggregate per event.
+	// Default false: every call leaves its transaction complete.
+	Batched bool
 }
 
 // NewDefaultConfig returns the defaults of SPEC §4 and §7.

@@ -42,6 +42,8 @@ type Processor struct {
 	fs    []schemas.Finding
 	delta Agg
 	wagg  Agg
+
+	cache *batchCache // batched mode only (batch.go)
 }
 
 // New returns a Processor for cfg (zero fields take their defaults) calling
@@ -52,14 +54,18 @@ func New(cfg Config, checks Checks) (*Processor, error) {
 		return nil, err
 	}
 	checks.setDefaults()
-	return &Processor{
+	p := &Processor{
 		cfg:        cfg,
 		checks:     checks,
 		topics:     [2]string{cfg.ClientTopic, cfg.ServerTopic},
 		closeAfter: (cfg.MatchWindow + cfg.Grace).Milliseconds(),
 		align:      cfg.Alignment.Milliseconds(),
 		win:        cfg.MetricsWindow.Milliseconds(),
-	}, nil
+	}
+	if cfg.Batched {
+		p.cache = newBatchCache()
+	}
+	return p, nil
 }
 
 // Config returns the configuration in use, defaults applied.
@@ -111,7 +117,7 @@ func (p *Processor) Advance(tx State, t int64) ([]Output, error) {
 // bounded close of the last call did not reach; the caller may call Advance
 // again (after committing, if its transaction is full).
 func (p *Processor) Backlog(tx State) (bool, error) {
-	s, wm, ok, err := tx.Clock()
+	s, wm, ok, err := p.stateClock(tx)
 	return ok && wm < s, err
 }
 
@@ -126,7 +132,7 @@ type clock struct {
 
 // loadClock reads the clock and applies a record time (or an advance) to it.
 func (p *Processor) loadClock(tx State, t int64) (clock, error) {
-	s, wm, ok, err := tx.Clock()
+	s, wm, ok, err := p.stateClock(tx)
 	if err != nil {
 		return clock{}, err
 	}
@@ -144,7 +150,7 @@ func (p *Processor) saveClock(tx State, c *clock) error {
 	if !c.dirty {
 		return nil
 	}
-	return tx.SetClock(c.stream, c.wm)
+	return p.setStateClock(tx, c.stream, c.wm)
 }
 
 func floorDiv(a, b int64) int64 {
@@ -383,6 +389,9 @@ func (p *Processor) contribute(tx State, g *group, dest string, d *Agg) error {
 func (p *Processor) addWindow(tx State, start int64, dest, name string, d *Agg) error {
 	k := nameKey(p.wkey[:0], dest, name)
 	p.wkey = k
+	if p.cache != nil {
+		return p.cache.add(tx, start, k, d)
+	}
 	v, ok, err := tx.Window(start, k, p.wval[:0])
 	if err != nil {
 		return err
@@ -614,8 +623,14 @@ func (p *Processor) settle(tx State, c *clock, out []Output) ([]Output, error) {
 			return out, err
 		}
 	}
+	upTo := p.lastDueWindow(s)
+	if p.cache != nil {
+		if err := p.cache.writeBack(tx, upTo); err != nil {
+			return nil, err
+		}
+	}
 	var err error
-	if p.due, err = tx.DueWindows(p.lastDueWindow(s), max, p.due[:0]); err != nil {
+	if p.due, err = tx.DueWindows(upTo, max, p.due[:0]); err != nil {
 		return nil, err
 	}
 	for i := range p.due {
@@ -639,6 +654,9 @@ func (p *Processor) settle(tx State, c *clock, out []Output) ([]Output, error) {
 		m := a.Metrics(dest, name, p.cfg.Partition, start, start+p.win, p.pipeline())
 		if err := tx.DeleteWindow(start, key); err != nil {
 			return nil, err
+		}
+		if p.cache != nil {
+			p.cache.forget(start, key)
 		}
 		out = append(out, Output{Key: metricsKey(dest, name, start), Metrics: m})
 	}
