@@ -347,10 +347,7 @@ func payloadDigest(ev *schemas.Event, d *Digester) uint64 {
 		}
 	}
 	b = append(b, "|t="...)
-	b = append(b, id...)
-	if len(b) > len(buf) { // a very long id: digest what was built, on the heap
-		return d.Sum(string(b))
-	}
+	b = append(b, id...) // a very long id moves b to the heap
 	return sumBytes(d, b)
 }
 

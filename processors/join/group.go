@@ -115,7 +115,16 @@ func nameDigest(name string) uint64 {
 	return h.Sum64()
 }
 
-const groupVersion = 2 // 2: snapshots carry Plain digests
+// groupVersion is the group encoding written: 2 added Snapshot.Plain; 3
+// keeps the layout of 2 but its digests come from the SipHash Digester
+// (derivation label v2), so they equal no digest of a version-2 group.
+const groupVersion = 3
+
+// legacyGroupVersion is the encoding of the release before: read, but with
+// its Digester values dropped (see dropDigests), so that a group open across
+// an upgrade still joins and closes instead of failing its partition, and
+// its old digests are never compared with new ones.
+const legacyGroupVersion = 2
 
 // group flags
 const (
@@ -184,8 +193,12 @@ func (g *group) appendBinary(b []byte, topics *[2]string) []byte {
 func (g *group) decode(b []byte, topics *[2]string) error {
 	g.reset()
 	r := reader{b: b}
-	if r.byte() != groupVersion {
+	version := r.byte()
+	if version != groupVersion && version != legacyGroupVersion {
 		return errCorrupt
+	}
+	if version == legacyGroupVersion {
+		defer g.dropDigests()
 	}
 	flags := r.byte()
 	g.matched = flags&gMatched != 0
@@ -224,6 +237,20 @@ func (g *group) decode(b []byte, topics *[2]string) error {
 		return errCorrupt
 	}
 	return r.err
+}
+
+// dropDigests zeroes every processors.Digester value of a group read from
+// legacyGroupVersion: they are 0 ("absent") to the pair checks, which then
+// skip the cross-side hash, click-id, fbp and external_id comparisons of
+// that one pair rather than report false mismatches. Name and source
+// digests (FNV, not keyed) are kept, so redeliveries are still recognised.
+func (g *group) dropDigests() {
+	for _, s := range [2]*side{&g.client, &g.server} {
+		s.payload = 0
+		sn := &s.snap
+		sn.FBCLID, sn.FBCClickID, sn.FBP, sn.ExternalID, sn.Payload = 0, 0, 0, 0, 0
+		sn.Hashes, sn.Plain = sn.Hashes[:0], sn.Plain[:0]
+	}
 }
 
 // snapshot presence flags
