@@ -42,26 +42,10 @@ func Classify(v string) Shape {
 	if n == 0 {
 		return ShapeEmpty
 	}
-	hexOnly, upper, digitsOnly := true, false, true
-	for i := 0; i < n; i++ {
-		c := v[i]
-		switch {
-		case c >= '0' && c <= '9':
-		case c >= 'a' && c <= 'f':
-			digitsOnly = false
-		case c >= 'A' && c <= 'F':
-			digitsOnly, upper = false, true
-		default:
-			hexOnly, digitsOnly = false, false
-		}
-		if !hexOnly {
-			break
-		}
-	}
-	if hexOnly {
+	if hexOnly, letters, upper := scanHex(v); hexOnly {
 		switch n {
 		case 64:
-			if digitsOnly {
+			if !letters {
 				return ShapeDigits64
 			}
 			if upper {
@@ -91,6 +75,51 @@ func Classify(v string) Shape {
 		return ShapeOther
 	}
 	return ShapePlaintext
+}
+
+// SWAR constants: a byte lane's high bit is its verdict.
+const (
+	lanes01 = 0x0101010101010101
+	lanes80 = 0x8080808080808080
+)
+
+// inRange sets the high bit of each lane of x (every lane < 0x80) that lies
+// in [lo, hi): lane+0x80−lo has its high bit set iff lane ≥ lo, and no lane
+// carries into the next.
+func inRange(x uint64, lo, hi byte) uint64 {
+	return (x + lanes01*uint64(0x80-lo)) &^ (x + lanes01*uint64(0x80-hi)) & lanes80
+}
+
+// scanHex reports whether v is hex only (0–9, a–f, A–F), and if so whether
+// it has letters and upper-case letters. It tests eight bytes at a time: a
+// classification runs on every user_data value of every event.
+func scanHex(v string) (hexOnly, letters, upper bool) {
+	var lower, up uint64
+	for ; len(v) >= 8; v = v[8:] {
+		x := uint64(v[0]) | uint64(v[1])<<8 | uint64(v[2])<<16 | uint64(v[3])<<24 |
+			uint64(v[4])<<32 | uint64(v[5])<<40 | uint64(v[6])<<48 | uint64(v[7])<<56
+		if x&lanes80 != 0 {
+			return false, false, false
+		}
+		l, u := inRange(x, 'a', 'f'+1), inRange(x, 'A', 'F'+1)
+		if l|u|inRange(x, '0', '9'+1) != lanes80 {
+			return false, false, false
+		}
+		lower |= l
+		up |= u
+	}
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9':
+		case c >= 'a' && c <= 'f':
+			lower = 1
+		case c >= 'A' && c <= 'F':
+			up = 1
+		default:
+			return false, false, false
+		}
+	}
+	return true, lower|up != 0, up != 0
 }
 
 func base64Like(v string) bool {
@@ -155,13 +184,14 @@ func Digest(v string, s Shape, dst *[64]byte) []byte {
 		if len(v)%2 != 0 || len(v) > 2*len(dst) {
 			return nil
 		}
+		bad := byte(0)
 		for i := 0; i < len(v); i += 2 {
-			hi, ok1 := unhex(v[i])
-			lo, ok2 := unhex(v[i+1])
-			if !ok1 || !ok2 {
-				return nil
-			}
-			dst[i/2] = hi<<4 | lo
+			hi, lo := hexValue[v[i]], hexValue[v[i+1]]
+			bad |= hi | lo
+			dst[i/2] = hi<<4 | lo&0x0f
+		}
+		if bad&0xf0 != 0 {
+			return nil
 		}
 		return dst[:len(v)/2]
 	case ShapeSHA256Base64:
@@ -217,14 +247,18 @@ func PlainKind(v string) string {
 	return "text"
 }
 
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
+// hexValue maps a hex digit of either case to its value and any other byte
+// to 0xff.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	return 0, false
-}
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c - '0'
+	}
+	for c := byte('a'); c <= 'f'; c++ {
+		t[c] = c - 'a' + 10
+		t[c-'a'+'A'] = c - 'a' + 10
+	}
+	return t
+}()
