@@ -89,8 +89,15 @@ func needsDecode(s string, query bool) bool {
 	if query && strings.IndexByte(s, '+') >= 0 {
 		return true
 	}
+	// Skip eight bytes at a time while none is non-ASCII, '%' or '&'.
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if x := load64(s[i:]); x&lanes80 != 0 || hasLane(x, '%') || hasLane(x, '&') {
+			break
+		}
+	}
 	amp := false
-	for i := 0; i < len(s); i++ {
+	for ; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= 0x80:
 			return true

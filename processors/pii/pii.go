@@ -279,7 +279,7 @@ func (d *Detector) policy(dest schemas.Destination) IPPolicy {
 }
 
 func (d *Detector) scanLeaf(hits []hit, path, key, value string, ctx Context, pol IPPolicy) []hit {
-	if value == "" {
+	if value == "" || longHexID(value) {
 		return hits
 	}
 	kc := d.keys.classify(key)
@@ -309,6 +309,19 @@ func (d *Detector) scanLeaf(hits []hit, path, key, value string, ctx Context, po
 	inURL := ctx.Section == SectionURL || kc&kURL != 0
 	s.value(loc{base: path}, kc, value, 0, false, inURL)
 	return s.hits
+}
+
+// longHexID reports a value that value() would dismiss whatever its key: a
+// hex identifier (isHexID) longer than any IBAN (wholeIBAN), such as the
+// SHA-256 in every hashed user_data field. Testing it first skips the key
+// lookup for the most common user_data leaf. Values here are far below
+// MaxValueBytes (at least 1024), so truncation cannot change the verdict.
+func longHexID(v string) bool {
+	if len(v) <= maxIBANLen || len(v) > 1024 {
+		return false
+	}
+	v = trimSpace(v)
+	return len(v) > maxIBANLen && isHexID(v)
 }
 
 func (s *scanner) report(l loc, entity string, bit entityMask, detector string, conf float64, norm string, inURL bool) {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
+	"github.com/sstaudit/sstaudit/processors/hashing/userdata"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -26,15 +27,8 @@ func isHexID(s string) bool {
 	if len(s) < 16 {
 		return false
 	}
-	var all uint8
-	for i := 0; i < len(s); i++ {
-		f := byteClass[s[i]]
-		if f&(cDigit|cHexLetter) == 0 {
-			return false
-		}
-		all |= f
-	}
-	return all&cHexLetter != 0 || len(s) >= 32
+	hexOnly, letters, _ := userdata.ScanHex(s)
+	return hexOnly && (letters || len(s) >= 32)
 }
 
 func isUUID(s string) bool {
@@ -246,6 +240,15 @@ var ibanLengths = map[string]int{
 // ibanAt tries an IBAN starting at t[i] (two upper-case letters, two digits),
 // compact or in space-separated groups of four. It returns the end of the
 // match and the compact form in buf.
+// maxIBANLen is the longest IBAN of ibanLengths.
+var maxIBANLen = func() int {
+	n := 0
+	for _, l := range ibanLengths {
+		n = max(n, l)
+	}
+	return n
+}()
+
 func ibanAt(t string, i int, buf []byte) (end int, compact []byte, ok bool) {
 	if i+4 > len(t) || !isUpper(t[i]) || !isUpper(t[i+1]) || !isDigit(t[i+2]) || !isDigit(t[i+3]) {
 		return 0, nil, false

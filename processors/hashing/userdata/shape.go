@@ -42,7 +42,7 @@ func Classify(v string) Shape {
 	if n == 0 {
 		return ShapeEmpty
 	}
-	if hexOnly, letters, upper := scanHex(v); hexOnly {
+	if hexOnly, letters, upper := ScanHex(v); hexOnly {
 		switch n {
 		case 64:
 			if !letters {
@@ -90,10 +90,10 @@ func inRange(x uint64, lo, hi byte) uint64 {
 	return (x + lanes01*uint64(0x80-lo)) &^ (x + lanes01*uint64(0x80-hi)) & lanes80
 }
 
-// scanHex reports whether v is hex only (0–9, a–f, A–F), and if so whether
+// ScanHex reports whether v is hex only (0–9, a–f, A–F), and if so whether
 // it has letters and upper-case letters. It tests eight bytes at a time: a
 // classification runs on every user_data value of every event.
-func scanHex(v string) (hexOnly, letters, upper bool) {
+func ScanHex(v string) (hexOnly, letters, upper bool) {
 	var lower, up uint64
 	for ; len(v) >= 8; v = v[8:] {
 		x := uint64(v[0]) | uint64(v[1])<<8 | uint64(v[2])<<16 | uint64(v[3])<<24 |
