@@ -9,7 +9,7 @@ package schemas
 func decodeCAPI(m *Message, o *DecodeOptions) ([]Event, error) {
 	w := getJSONWalk()
 	defer w.release()
-	if err := w.walk(string(m.Value), o.MaxDepth); err != nil {
+	if err := w.walk(m.Value, o.MaxDepth); err != nil {
 		return nil, walkErr(FormatMetaCAPI, err)
 	}
 	return decodeCAPIWalked(w, o, FormatMetaCAPI)

@@ -165,7 +165,7 @@ func detectAndDecode(m *Message, o *DecodeOptions) ([]Event, error) {
 	if v[0] == '{' || v[0] == '[' {
 		w := getJSONWalk()
 		defer w.release()
-		if err := w.walk(string(v), o.MaxDepth); err != nil {
+		if err := w.walk(v, o.MaxDepth); err != nil {
 			return nil, walkErr(TriedDetect, err)
 		}
 		switch detectJSON(w) {

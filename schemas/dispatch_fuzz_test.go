@@ -96,7 +96,7 @@ func FuzzJSONWalk(f *testing.F) {
 		const maxDepth = 32
 		w := getJSONWalk()
 		defer w.release()
-		err := w.walk(string(in), maxDepth)
+		err := w.walk(in, maxDepth)
 		valid := json.Valid(in)
 		if err != nil {
 			var se *jsonSyntaxError

@@ -155,7 +155,7 @@ func canonicalInput(m *Message) bool {
 	}
 	w := getJSONWalk()
 	defer w.release()
-	return w.walk(string(v), DefaultMaxDepth) == nil && detectJSON(w) == FormatCanonical
+	return w.walk(v, DefaultMaxDepth) == nil && detectJSON(w) == FormatCanonical
 }
 
 func TestDecodeReasons(t *testing.T) {

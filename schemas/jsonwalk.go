@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The JSON walker is the shared front end of the JSON decoders. It scans the
@@ -139,9 +140,12 @@ func (w *jsonWalk) release() {
 }
 
 // walk scans src, a complete JSON text, recording every leaf. maxDepth limits
-// nesting (objects and arrays; the top level is depth 1).
-func (w *jsonWalk) walk(src string, maxDepth int) error {
-	w.src = src
+// nesting (objects and arrays; the top level is depth 1). It reads src in
+// place and, when it succeeds, copies src and the arena into one new block
+// (one allocation, not one per string), so the strings taken from w never
+// alias the caller's bytes. src must not change during the call.
+func (w *jsonWalk) walk(src []byte, maxDepth int) error {
+	w.src = unsafe.String(unsafe.SliceData(src), len(src))
 	w.pos = 0
 	w.maxDepth = min(maxDepth, jsonMaxRecursion)
 	// Paths repeat their prefixes, so they may outgrow the input; bound the
@@ -173,7 +177,13 @@ func (w *jsonWalk) walk(src string, maxDepth int) error {
 	if w.pos != len(w.src) {
 		return w.syntax("trailing data after the top-level value")
 	}
-	w.as = string(w.arena)
+	block := make([]byte, len(src)+len(w.arena))
+	copy(block, src)
+	copy(block[len(src):], w.arena)
+	// block is written only here and never after, so strings of it are
+	// immutable (the invariant strings.Builder relies on).
+	all := unsafe.String(unsafe.SliceData(block), len(block))
+	w.src, w.as = all[:len(src)], all[len(src):]
 	return nil
 }
 

@@ -13,7 +13,7 @@ import (
 func walkFields(src string, maxDepth int) ([]Field, error) {
 	w := getJSONWalk()
 	defer w.release()
-	if err := w.walk(src, maxDepth); err != nil {
+	if err := w.walk([]byte(src), maxDepth); err != nil {
 		return nil, err
 	}
 	out := make([]Field, len(w.leaves))
@@ -86,7 +86,7 @@ func TestJSONWalkInvalidUTF8(t *testing.T) {
 	t.Parallel()
 	w := getJSONWalk()
 	defer w.release()
-	if err := w.walk("{\"a\xff\":\"b\xc3\x28c\"}", 32); err != nil {
+	if err := w.walk([]byte("{\"a\xff\":\"b\xc3\x28c\"}"), 32); err != nil {
 		t.Fatal(err)
 	}
 	if len(w.leaves) != 1 {
@@ -101,11 +101,36 @@ func TestJSONWalkInvalidUTF8(t *testing.T) {
 	}
 }
 
+// TestJSONWalkCopiesInput: walk reads its input in place, but the strings it
+// hands out live in its own block, so a caller reusing the message bytes
+// cannot change decoded events.
+func TestJSONWalkCopiesInput(t *testing.T) {
+	t.Parallel()
+	src := []byte(`{"plain":"abc","esc":"a\u0062c"}`)
+	w := getJSONWalk()
+	defer w.release()
+	if err := w.walk(src, 32); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i := range w.leaves {
+		got = append(got, w.path(&w.leaves[i])+"="+w.value(&w.leaves[i]))
+	}
+	for i := range src {
+		src[i] = 'x'
+	}
+	for i := range w.leaves {
+		if s := w.path(&w.leaves[i]) + "=" + w.value(&w.leaves[i]); s != got[i] || (s != "plain=abc" && s != "esc=abc") {
+			t.Errorf("leaf %d reads %q after the input changed, want %q", i, s, got[i])
+		}
+	}
+}
+
 func TestJSONWalkSegments(t *testing.T) {
 	t.Parallel()
 	w := getJSONWalk()
 	defer w.release()
-	if err := w.walk(`{"data":[{"x":1},{"user_data":{"em":["h"]}}]}`, 32); err != nil {
+	if err := w.walk([]byte(`{"data":[{"x":1},{"user_data":{"em":["h"]}}]}`), 32); err != nil {
 		t.Fatal(err)
 	}
 	l := &w.leaves[1]
@@ -180,7 +205,7 @@ func TestJSONWalkMatchesStdlib(t *testing.T) {
 }
 
 func BenchmarkJSONWalk(b *testing.B) {
-	src := string(benchCAPIEvent)
+	src := benchCAPIEvent
 	b.SetBytes(int64(len(src)))
 	b.ReportAllocs()
 	for b.Loop() {

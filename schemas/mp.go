@@ -8,7 +8,7 @@ package schemas
 func decodeMP(m *Message, o *DecodeOptions) ([]Event, error) {
 	w := getJSONWalk()
 	defer w.release()
-	if err := w.walk(string(m.Value), o.MaxDepth); err != nil {
+	if err := w.walk(m.Value, o.MaxDepth); err != nil {
 		return nil, walkErr(FormatGA4MP, err)
 	}
 	return decodeMPWalked(w, o, FormatGA4MP)

@@ -300,7 +300,7 @@ func pixelJSONParams(v []byte, o *DecodeOptions) ([]queryParam, []pxParamMeta, e
 	}
 	w := getJSONWalk()
 	defer w.release()
-	if err := w.walk(string(v), maxDepth); err != nil {
+	if err := w.walk(v, maxDepth); err != nil {
 		return nil, nil, walkErr(FormatMetaPixel, err)
 	}
 	if !w.topIsObject() {

@@ -11,7 +11,7 @@ import "strings"
 func decodeSGTM(m *Message, o *DecodeOptions) ([]Event, error) {
 	w := getJSONWalk()
 	defer w.release()
-	if err := w.walk(string(m.Value), o.MaxDepth); err != nil {
+	if err := w.walk(m.Value, o.MaxDepth); err != nil {
 		return nil, walkErr(FormatSGTM, err)
 	}
 	return decodeSGTMWalked(w, FormatSGTM)
