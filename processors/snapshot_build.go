@@ -2,7 +2,6 @@ package processors
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -51,10 +50,11 @@ const (
 // (granted by default, denied by update). l is "not set".
 func gcdDenied(c byte) bool { return c == 'p' || c == 'q' || c == 'm' || c == 'u' }
 
-// TCFRequiredPurposes are the TCF purposes whose missing consent sets
-// ConsentTCFDenied: 1 (storage), 3 and 4 (personalised ads), 7 (measurement).
-// Which purposes a destination needs is a legal decision (REFERENCE §5, §9);
-// this is the house default.
+// TCFRequiredPurposes are the house default of the TCF purposes whose
+// missing consent sets ConsentTCFDenied, for meta and ga4: 1 (storage), 3
+// and 4 (personalised ads), 7 (measurement). Which purposes a destination
+// needs is a legal decision (REFERENCE §5, §9): policy overrides it through
+// SnapshotPolicy (consent.tcf_purposes).
 var TCFRequiredPurposes = [...]uint8{1, 3, 4, 7}
 
 // BuildSnapshot distils ev into the compact Snapshot the join keeps and the
@@ -62,9 +62,15 @@ var TCFRequiredPurposes = [...]uint8{1, 3, 4, 7}
 // Match keys count a key when it is present and non-empty. Hashes holds one
 // entry per hashed user_data value (SHA-256 of any case or base64, lower-case
 // hex digested; other digests by value, Double 0); Plain one per plaintext
-// user_data value of a hashable field. BuildSnapshot allocates the Hashes
-// slice (and Plain when there is plaintext) and nothing else.
+// user_data value of a hashable field. It applies the default policy
+// (TCFRequiredPurposes); SnapshotPolicy.Build applies another. It allocates
+// the Hashes slice (and Plain when there is plaintext) and nothing else.
 func BuildSnapshot(ev *schemas.Event, d *Digester) Snapshot {
+	return defaultSnapshotPolicy.Build(ev, d)
+}
+
+// Build is BuildSnapshot under policy p.
+func (p *SnapshotPolicy) Build(ev *schemas.Event, d *Digester) Snapshot {
 	s := Snapshot{
 		Side:         ev.Side,
 		Format:       ev.Format,
@@ -213,7 +219,7 @@ func BuildSnapshot(ev *schemas.Event, d *Digester) Snapshot {
 		s.ExternalID = d.Sum(strings.TrimSpace(ev.ExternalID))
 	}
 	s.Payload = payloadDigest(ev, d)
-	s.Consent = consentFlags(&ev.Consent)
+	s.Consent = consentFlags(&ev.Consent, p.TCFPurposes[ev.Destination])
 	s.TraceID, s.SpanID = parseTraceParent(ev.TraceParent)
 	return s
 }
@@ -370,7 +376,7 @@ func topParam(params []schemas.Field, key string) (string, bool) {
 	return params[best].Value, true
 }
 
-func consentFlags(c *schemas.Consent) ConsentFlags {
+func consentFlags(c *schemas.Consent, tcfRequired TCFPurposes) ConsentFlags {
 	var f ConsentFlags
 	if c.GCS != "" || c.GCD != "" || c.NPA != "" || c.AdUserData != "" || c.AdPersonalization != "" ||
 		c.TCString != "" || c.DataProcessing != "" || c.GDPR != "" {
@@ -396,7 +402,7 @@ func consentFlags(c *schemas.Consent) ConsentFlags {
 			f |= ConsentAdPersonalizationDenied
 		}
 	}
-	if strings.TrimSpace(c.GDPR) != "0" && tcfDenied(c.TCString) {
+	if strings.TrimSpace(c.GDPR) != "0" && tcfDenied(c.TCString, tcfRequired) {
 		f |= ConsentTCFDenied
 	}
 	if containsFold(c.DataProcessing, "LDU") {
@@ -408,36 +414,6 @@ func consentFlags(c *schemas.Consent) ConsentFlags {
 func containsFold(s, sub string) bool {
 	for i := 0; i+len(sub) <= len(s); i++ {
 		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return true
-		}
-	}
-	return false
-}
-
-// tcfDenied decodes the PurposesConsent bits (152–175) of a TCF v2 core
-// segment and reports whether a purpose of TCFRequiredPurposes lacks consent.
-// A string that is not TCF v2 gives false: no decodable denial.
-func tcfDenied(tc string) bool {
-	tc = strings.TrimSpace(tc)
-	if i := strings.IndexByte(tc, '.'); i >= 0 {
-		tc = tc[:i]
-	}
-	if len(tc) < 32 {
-		return false
-	}
-	// 32 base64url chars = 24 bytes = 192 bits, enough for bit 175.
-	var src [32]byte
-	copy(src[:], tc)
-	var dst [24]byte
-	if _, err := base64.RawURLEncoding.Decode(dst[:], src[:]); err != nil {
-		return false
-	}
-	if dst[0]>>2 != 2 { // version, 6 bits
-		return false
-	}
-	bit := func(i int) bool { return dst[i/8]&(0x80>>(i%8)) != 0 }
-	for _, p := range TCFRequiredPurposes {
-		if p >= 1 && p <= 24 && !bit(152+int(p)-1) {
 			return true
 		}
 	}

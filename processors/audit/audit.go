@@ -20,6 +20,7 @@ type Auditor struct {
 	policy    Policy
 	fp        *processors.Fingerprinter
 	dg        *processors.Digester
+	snapshot  *processors.SnapshotPolicy
 	params    *params.Config
 	time      *timecheck.Config
 	consent   *consent.Config
@@ -54,6 +55,10 @@ func New(p Policy, fingerprintKey []byte) (*Auditor, error) {
 		hc.Dictionary = hashing.DefaultDictionary()
 	}
 	a.hashing = &hc
+	a.snapshot = &processors.SnapshotPolicy{TCFPurposes: map[schemas.Destination]processors.TCFPurposes{}}
+	for dest, ps := range p.Consent.TCFPurposes {
+		a.snapshot.TCFPurposes[dest] = processors.NewTCFPurposes(ps...)
+	}
 	a.params, a.time, a.consent, a.matchKeys = &a.policy.Params, &a.policy.Time, &a.policy.Consent, &a.policy.MatchKeys
 	pc := p.Pair
 	a.pair = &pc
@@ -83,9 +88,10 @@ func (a *Auditor) Event(ev *schemas.Event, out []schemas.Finding) []schemas.Find
 }
 
 // Snapshot distils ev into the compact record the join keeps, with state
-// digests keyed by the deployment key.
+// digests keyed by the deployment key and the policy's TCF purposes
+// (consent.tcf_purposes) deciding ConsentTCFDenied.
 func (a *Auditor) Snapshot(ev *schemas.Event) processors.Snapshot {
-	return processors.BuildSnapshot(ev, a.dg)
+	return a.snapshot.Build(ev, a.dg)
 }
 
 // Pair appends the findings of a matched pair (or, with one side nil, of an

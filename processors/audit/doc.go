@@ -51,8 +51,9 @@
 // Each family appends its findings in the order of the event's fields. The
 // join then adds its own (DEDUP_*, TIME_MISALIGNED) and, for matched pairs,
 // the pair checks (Auditor.Pair) after both sides' per-event findings.
-// Snapshot is processors.BuildSnapshot with a Digester derived from the
-// fingerprint key; MatchKeys is matchkeys.Summarize (band and EMQ
+// Snapshot builds the processors.Snapshot with a Digester derived from the
+// fingerprint key and the policy's consent.tcf_purposes (the same purposes
+// the per-event consent check requires); MatchKeys is matchkeys.Summarize (band and EMQ
 // estimate).
 //
 // # Keys
