@@ -85,9 +85,13 @@
 //     measured on 100k open server-side groups: 221 bytes/group uncompressed,
 //     175 with Snappy, 161 with ZSTD(1) (SPEC §12 target: ≤ 200). Snappy costs
 //     least CPU of the two. The block cache keeps hot blocks decompressed.
-//   - IndexCacheSize 32 MiB (default 0 = every table index and bloom filter
-//     in memory): with 10 million open groups the indexes alone would exceed
-//     the RSS budget; bounded, cold indexes are read on demand.
+//   - IndexCacheSize 0: Badger caches indexes only for encrypted tables;
+//     ours are read in place from the memory-mapped table files.
+//   - TableSizeMultiplier 1 with BaseTableSize 4 MiB: every level's tables
+//     are 4 MiB (by default they double per level, 64 MiB and more in the
+//     deep levels of a large store). A table builder holds about twice its
+//     table in buffers, and Badger pools up to eight builders' buffers; small
+//     tables keep that pool small.
 //   - ValueThreshold stays at 1 MiB: values live in the LSM tree, the value
 //     log is only the write-ahead log.
 //   - NumCompactors 2 and 4/8 level-0 tables (stall): compaction keeps up on
@@ -95,6 +99,22 @@
 //   - DetectConflicts off: a task is the only writer of its store.
 //   - ValueLogFileSize 64 MiB: small files, so GC can reclaim them.
 //   - SyncWrites off (see above); WithSyncWrites turns it on.
+//
+// # Memory
+//
+// The Go heap (memtables, block cache, builder buffers) is bounded by the
+// options above and by the Go memory limit the process sets (sstaudit run
+// --memory-limit). Badger also memory-maps every table file, with no option
+// not to, and reads keys, block indexes and bloom filters in place; with
+// random keys, lookups and compactions make the tables resident, and RSS
+// (RssFile) grows with the state although those pages are reclaimable page
+// cache. A trimmer (WithFileRSSBudget, on by default) checks the process's
+// RssFile every second and, above the budget, drops the resident pages of
+// the store's table mappings with madvise(MADV_DONTNEED): for a shared file
+// mapping this only unmaps them; the data and the page cache are untouched,
+// and the next access is a minor fault. Only tables pinned by an open
+// iterator for the whole trim are advised, so a mapping cannot be unmapped
+// and its address reused meanwhile. Linux only; elsewhere a no-op.
 //
 // Badger's logs go to the injected slog.Logger: errors and warnings at their
 // level, its chatty info and debug at debug. A directory held by another

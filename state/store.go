@@ -41,6 +41,14 @@ type Store struct {
 	inMemory bool
 	maxCount int64
 	maxSize  int64
+	log      *slog.Logger
+
+	// realDir is dir made absolute with symlinks resolved, as
+	// /proc/self/maps names the mapped files.
+	realDir            string
+	trimMu             sync.Mutex // one trim at a time, none during Close
+	trimStop, trimDone chan struct{}
+	trimmed            trimCounters
 
 	closeOnce sync.Once
 	closeErr  error
@@ -54,6 +62,8 @@ type config struct {
 	logger     *slog.Logger
 	syncWrites bool
 	memTable   int64
+	// fileRSSBudget: see WithFileRSSBudget.
+	fileRSSBudget int64
 }
 
 // WithInMemory keeps the state in memory only (tests), overriding the
@@ -81,7 +91,7 @@ const defaultMemTable = 16 << 20
 // another process gives ErrLocked; an unreadable or corrupt one an error
 // naming the directory.
 func Open(dir string, opts ...Option) (*Store, error) {
-	c := config{memTable: defaultMemTable}
+	c := config{memTable: defaultMemTable, fileRSSBudget: defaultFileRSSBudget}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -101,13 +111,25 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		}
 		return nil, fmt.Errorf("state: open %s (corrupt or unreadable state directory?): %w", dir, err)
 	}
-	return &Store{
+	s := &Store{
 		db:       db,
 		dir:      dir,
 		inMemory: c.inMemory,
 		maxCount: db.MaxBatchCount(),
 		maxSize:  db.MaxBatchSize(),
-	}, nil
+		log:      c.logger,
+	}
+	if !c.inMemory {
+		if s.realDir, err = filepath.Abs(dir); err == nil {
+			s.realDir, err = filepath.EvalSymlinks(s.realDir)
+		}
+		if err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("state: open %s: %w", dir, err)
+		}
+	}
+	s.startTrimmer(c.fileRSSBudget)
+	return s, nil
 }
 
 // badgerOptions are tuned for many small values (≈100–300 bytes) on a
@@ -119,6 +141,10 @@ func badgerOptions(dir string, c *config) badger.Options {
 	} else {
 		bo = badger.DefaultOptions(dir)
 	}
+	// Every level's tables are BaseTableSize (the default doubles it per
+	// level): a table builder's buffers are about twice its table, and
+	// Badger pools up to 8 of them.
+	bo.TableSizeMultiplier = 1
 	return bo.
 		WithLogger(slogLogger{c.logger}).
 		WithSyncWrites(c.syncWrites).
@@ -130,7 +156,7 @@ func badgerOptions(dir string, c *config) badger.Options {
 		WithNumCompactors(2).
 		WithCompression(options.Snappy).
 		WithBlockCacheSize(16 << 20).
-		WithIndexCacheSize(32 << 20).
+		WithIndexCacheSize(0).
 		WithValueLogFileSize(64 << 20).
 		WithDetectConflicts(false).
 		WithMetricsEnabled(false).
@@ -141,6 +167,9 @@ func badgerOptions(dir string, c *config) badger.Options {
 // concurrently; later calls return the first call's result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.stopTrimmer()
+		s.trimMu.Lock()
+		defer s.trimMu.Unlock()
 		if err := s.db.Close(); err != nil {
 			s.closeErr = fmt.Errorf("state: close %s: %w", s.dir, err)
 		}
