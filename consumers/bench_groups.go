@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/sstaudit/sstaudit/processors/join"
@@ -41,9 +42,13 @@ type OpenGroupsResult struct {
 	// and value log: clean page cache the kernel can reclaim).
 	RSSAnon, RSSFile int64
 	HeapInuse        uint64
-	DiskBytes        int64 // state directory after Close (memtables flushed)
-	LoadStart        string
-	LoadEnd          string
+	// MemoryLimit is the Go runtime's soft memory limit during the run.
+	MemoryLimit int64
+	// Trim is what the store's trimmer of resident table pages did.
+	Trim      state.TrimStats
+	DiskBytes int64 // state directory after Close (memtables flushed)
+	LoadStart string
+	LoadEnd   string
 }
 
 // BenchOpenGroups is SPEC §12's memory and state figure: it drives the join
@@ -101,9 +106,11 @@ func BenchOpenGroups(ctx context.Context, cfg OpenGroupsConfig) (*OpenGroupsResu
 		}
 		if (i+1)%1_000_000 == 0 {
 			if cfg.Progress != nil {
-				cfg.Progress(fmt.Sprintf("%d groups open after %s, RSS %d MiB (anon %d, file %d; peak %d MiB)", i+1,
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				cfg.Progress(fmt.Sprintf("%d groups open after %s, RSS %d MiB (anon %d, file %d; peak %d MiB), Go heap in use %d MiB, %d trims, load %s", i+1,
 					time.Since(start).Round(time.Second), procStatus("VmRSS:")>>20, procStatus("RssAnon:")>>20,
-					procStatus("RssFile:")>>20, PeakRSS()>>20))
+					procStatus("RssFile:")>>20, PeakRSS()>>20, ms.HeapInuse>>20, store.TrimStats().Trims, loadAvg()))
 			}
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -121,6 +128,8 @@ func BenchOpenGroups(ctx context.Context, cfg OpenGroupsConfig) (*OpenGroupsResu
 	res.RSS = procStatus("VmRSS:")
 	res.RSSAnon, res.RSSFile = procStatus("RssAnon:"), procStatus("RssFile:")
 	res.PeakRSS = PeakRSS()
+	res.MemoryLimit = debug.SetMemoryLimit(-1)
+	res.Trim = store.TrimStats()
 	if cfg.AtEnd != nil {
 		cfg.AtEnd()
 	}

@@ -37,6 +37,7 @@ func runBench(ctx context.Context, env *Env, cfg BenchConfig) error {
 	progress := func(s string) { fmt.Fprintf(w, "# %s %s\n", time.Now().Format("15:04:05"), s) }
 	fmt.Fprintf(w, "# machine: %s\n", machine())
 	if cfg.OpenGroups > 0 {
+		applyMemoryLimit(env.Logger, env.Getenv, cfg.MemoryLimit)
 		dir := filepath.Join(cfg.WorkDir, "open-groups-"+strconv.FormatInt(time.Now().UnixNano(), 36))
 		defer os.RemoveAll(dir)
 		res, err := consumers.BenchOpenGroups(ctx, consumers.OpenGroupsConfig{
@@ -131,7 +132,8 @@ func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond)
 func writeOpenGroups(w io.Writer, r *consumers.OpenGroupsResult) {
 	fmt.Fprintf(w, "\nopen join groups: %d in %s (%.0f groups/s); load average %s at start, %s at end\n",
 		r.Groups, r.Elapsed.Round(time.Second), float64(r.Groups)/r.Elapsed.Seconds(), r.LoadStart, r.LoadEnd)
-	fmt.Fprintf(w, "peak RSS %d MiB; RSS at end %d MiB = %d MiB anonymous + %d MiB file-backed (memory-mapped state); Go heap in use %d MiB\n",
-		r.PeakRSS>>20, r.RSS>>20, r.RSSAnon>>20, r.RSSFile>>20, r.HeapInuse>>20)
+	fmt.Fprintf(w, "peak RSS %d MiB; RSS at end %d MiB = %d MiB anonymous + %d MiB file-backed (executable and memory-mapped state); Go heap in use %d MiB (memory limit %d MiB)\n",
+		r.PeakRSS>>20, r.RSS>>20, r.RSSAnon>>20, r.RSSFile>>20, r.HeapInuse>>20, r.MemoryLimit>>20)
+	fmt.Fprintf(w, "resident table pages trimmed %d times (%d mappings, %d MiB mapped)\n", r.Trim.Trims, r.Trim.Mappings, r.Trim.Bytes>>20)
 	fmt.Fprintf(w, "state on disk %d MiB = %.1f bytes per open group\n", r.DiskBytes>>20, float64(r.DiskBytes)/float64(r.Groups))
 }

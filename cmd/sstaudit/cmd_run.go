@@ -27,6 +27,7 @@ func runPipeline(ctx context.Context, env *Env, cfg RunConfig) error {
 		return err
 	}
 	defer shutdownTel()
+	applyMemoryLimit(tel.Logger, env.Getenv, cfg.MemoryLimit)
 	pc := pipelineConfig(env, cfg, aud)
 	pc.Logger, pc.Telemetry = tel.Logger, tel
 	live := dashboard.NewLive()

@@ -169,7 +169,10 @@ type RunConfig struct {
 	SessionTimeout time.Duration
 	// TraceRatio is the share of root traces sampled, in [0,1] (default 0.01).
 	TraceRatio float64
-	Log        telemetry.LogConfig
+	// MemoryLimit is the Go runtime's soft memory limit in bytes; 0 (the
+	// default) = GOMEMLIMIT, else 70% of the cgroup limit, else 768 MiB.
+	MemoryLimit int64
+	Log         telemetry.LogConfig
 }
 
 // NewDefaultRunConfig returns the defaults of SPEC §2, §4, §7 and §11.
@@ -223,6 +226,7 @@ func (c *RunConfig) flags(b *flagBuilder) {
 	b.String(&c.InstanceID, "instance-id", "ID", "name of this instance in audit records (default: the host name)")
 	b.Duration(&c.SessionTimeout, "session-timeout", "consumer-group session timeout: a member that dies keeps its partitions this long")
 	b.Float(&c.TraceRatio, "trace-ratio", "SHARE", "share of traces sampled when the input carries no traceparent, in [0,1]")
+	memoryLimitFlag(b, &c.MemoryLimit)
 	logFlags(b, &c.Log)
 }
 
@@ -256,7 +260,7 @@ func (c RunConfig) Validate() error {
 	if !(c.TraceRatio >= 0 && c.TraceRatio <= 1) {
 		errs = append(errs, fmt.Errorf("trace-ratio must be in [0,1], got %g", c.TraceRatio))
 	}
-	errs = append(errs, c.Log.Validate())
+	errs = append(errs, validateMemoryLimit(c.MemoryLimit), c.Log.Validate())
 	return errors.Join(errs...)
 }
 

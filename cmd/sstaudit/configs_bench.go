@@ -31,7 +31,9 @@ type BenchConfig struct {
 	MaxMessageBytes int
 	CPUProfile      string
 	MemProfile      string
-	Log             telemetry.LogConfig
+	// MemoryLimit: as RunConfig's, applied with --open-groups.
+	MemoryLimit int64
+	Log         telemetry.LogConfig
 }
 
 // NewDefaultBenchConfig returns the benchmark's defaults.
@@ -68,12 +70,13 @@ func (c *BenchConfig) flags(b *flagBuilder) {
 	b.String(&c.WorkDir, "work-dir", "DIR", "state directories and the scenario cache")
 	b.String(&c.CPUProfile, "cpu-profile", "FILE", "write a CPU profile of the whole benchmark to FILE (default: none)")
 	b.String(&c.MemProfile, "mem-profile", "FILE", "with --open-groups: write a heap profile to FILE once every group is written (default: none)")
+	memoryLimitFlag(b, &c.MemoryLimit)
 	logFlags(b, &c.Log)
 }
 
 // Validate reports every problem with c.
 func (c BenchConfig) Validate() error {
-	errs := []error{validateBrokers(c.Brokers), c.Log.Validate()}
+	errs := []error{validateBrokers(c.Brokers), validateMemoryLimit(c.MemoryLimit), c.Log.Validate()}
 	if c.Events < 1 {
 		errs = append(errs, fmt.Errorf("events must be positive, got %d", c.Events))
 	}

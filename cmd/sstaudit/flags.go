@@ -77,6 +77,11 @@ func (b *flagBuilder) Bytes(p *int, name, usage string) {
 	b.add((*bytesValue)(p), name, "SIZE", usage)
 }
 
+// Bytes64 is Bytes for sizes that may exceed 2 GiB.
+func (b *flagBuilder) Bytes64(p *int64, name, usage string) {
+	b.add((*bytes64Value)(p), name, "SIZE", usage)
+}
+
 // List binds a comma-separated list. In the config file it may also be a
 // YAML sequence.
 func (b *flagBuilder) List(p *[]string, name, meta, usage string) {
@@ -187,6 +192,16 @@ var byteUnits = []struct {
 }
 
 func (b *bytesValue) Set(v string) error {
+	n, err := parseBytes(v, math.MaxInt32)
+	if err != nil {
+		return err
+	}
+	*b = bytesValue(n)
+	return nil
+}
+
+// parseBytes reads a size with an optional unit; |size| must not exceed max.
+func parseBytes(v string, max int64) (int64, error) {
 	s := strings.ToLower(strings.TrimSpace(v))
 	factor := int64(1)
 	for _, u := range byteUnits {
@@ -197,16 +212,29 @@ func (b *bytesValue) Set(v string) error {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return errors.New("not a size (want e.g. 1048576, 512KiB, 1MiB)")
+		return 0, errors.New("not a size (want e.g. 1048576, 512KiB, 1MiB)")
 	}
-	if n > math.MaxInt32/factor || n < math.MinInt32/factor {
-		return errors.New("out of range")
+	if n > max/factor || n < -max/factor {
+		return 0, errors.New("out of range")
 	}
-	*b = bytesValue(n * factor)
-	return nil
+	return n * factor, nil
 }
 
 func (b *bytesValue) String() string { return formatBytes(int(*b)) }
+
+// bytes64Value is a size that may exceed 2 GiB.
+type bytes64Value int64
+
+func (b *bytes64Value) Set(v string) error {
+	n, err := parseBytes(v, math.MaxInt64)
+	if err != nil {
+		return err
+	}
+	*b = bytes64Value(n)
+	return nil
+}
+
+func (b *bytes64Value) String() string { return formatBytes(int(*b)) }
 
 func formatBytes(n int) string {
 	switch {

@@ -171,7 +171,7 @@ func TestCommandFlags(t *testing.T) {
 	t.Parallel()
 	pipeline := []string{"brokers", "group", "client-topic", "server-topic", "findings-topic", "metrics-topic", "dlq-topic",
 		"state-dir", "http", "output-format", "repartition", "match-window", "grace", "alignment", "metrics-window",
-		"idle-advance", "max-message-bytes", "instance-id", "trace-ratio", "log-level", "log-format", "config"}
+		"idle-advance", "max-message-bytes", "instance-id", "trace-ratio", "memory-limit", "log-level", "log-format", "config"}
 	want := map[string][]string{
 		"run":  pipeline,
 		"demo": {"serve", "events", "seed", "http", "match-window", "grace", "alignment", "metrics-window", "idle-advance"},
@@ -182,7 +182,7 @@ func TestCommandFlags(t *testing.T) {
 		"check":   {"format", "lines", "fail-on", "side", "match-window", "grace", "alignment"},
 		"schemas": {},
 		"bench": {"brokers", "partitions", "events", "seed", "runs", "latency-duration", "latency-rate", "open-groups",
-			"work-dir", "cpu-profile", "mem-profile"},
+			"work-dir", "cpu-profile", "mem-profile", "memory-limit"},
 	}
 	for _, c := range commands() {
 		fs, _, _, _ := c.flagSet()
