@@ -44,7 +44,7 @@ func trimValue(i int) []byte {
 }
 
 // writeGroups writes groups [from, to) in transactions that commit when full.
-func writeGroups(t *testing.T, s *Store, from, to int) {
+func writeGroups(t testing.TB, s *Store, from, to int) {
 	t.Helper()
 	tx := s.Begin()
 	for i := from; i < to; i++ {
@@ -60,7 +60,7 @@ func writeGroups(t *testing.T, s *Store, from, to int) {
 }
 
 // checkGroups reads groups [0, n) back and compares them.
-func checkGroups(t *testing.T, s *Store, n int) {
+func checkGroups(t testing.TB, s *Store, n int) {
 	t.Helper()
 	tx := s.Begin()
 	defer tx.Discard()
@@ -168,4 +168,59 @@ func TestTrimWhileWriting(t *testing.T) {
 	}
 	defer s.Close()
 	checkGroups(t, s, n)
+}
+
+// BenchmarkDiskGet reads random groups of a store on disk (300k groups,
+// flushed to tables), untrimmed and with every table page dropped every
+// 1000 reads (far more often than the trimmer does: at most once a second),
+// and times one trim.
+func BenchmarkDiskGet(b *testing.B) {
+	const n = 300_000
+	dir := b.TempDir()
+	s, err := Open(dir, WithFileRSSBudget(-1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	writeGroups(b, s, 0, n)
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if s, err = Open(dir, WithFileRSSBudget(-1)); err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	checkGroups(b, s, n)
+	for _, every := range []int{0, 1000} {
+		name := "untrimmed"
+		if every > 0 {
+			name = fmt.Sprintf("trim-every-%d", every)
+		}
+		b.Run(name, func(b *testing.B) {
+			tx := s.Begin()
+			defer tx.Discard()
+			buf := make([]byte, 0, 256)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if every > 0 && i%every == 0 {
+					if err := s.TrimResident(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				v, ok, err := tx.Group(trimKey(i*7919%n), buf[:0])
+				if err != nil || !ok {
+					b.Fatal(ok, err)
+				}
+				buf = v
+				i++
+			}
+		})
+	}
+	b.Run("trim", func(b *testing.B) {
+		for b.Loop() {
+			if err := s.TrimResident(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
