@@ -152,19 +152,7 @@ func BenchmarkGroupGetPut(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("Get", func(b *testing.B) {
-		tx := s.Begin()
-		defer tx.Discard()
-		buf := make([]byte, 0, 256)
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			v, ok, err := tx.Group(keys[i%n], buf[:0])
-			if err != nil || !ok {
-				b.Fatal(ok, err)
-			}
-			buf = v
-			i += 7919
-		}
+		benchGets(b, s, func(i int) []byte { return keys[i*7919%n] }, nil)
 	})
 	b.Run("Put", func(b *testing.B) {
 		tx := s.Begin()
@@ -182,6 +170,27 @@ func BenchmarkGroupGetPut(b *testing.B) {
 		}
 		tx.Discard()
 	})
+}
+
+// benchGets times tx.Group of key(i) for i = 0, 1, …, each found; before,
+// when set, runs ahead of each read.
+func benchGets(b *testing.B, s *Store, key func(i int) []byte, before func(i int)) {
+	tx := s.Begin()
+	defer tx.Discard()
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if before != nil {
+			before(i)
+		}
+		v, ok, err := tx.Group(key(i), buf[:0])
+		if err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+		buf = v
+		i++
+	}
 }
 
 // BenchmarkStateBytesPerOpenGroup writes 100k open groups through the join

@@ -196,24 +196,13 @@ func BenchmarkDiskGet(b *testing.B) {
 			name = fmt.Sprintf("trim-every-%d", every)
 		}
 		b.Run(name, func(b *testing.B) {
-			tx := s.Begin()
-			defer tx.Discard()
-			buf := make([]byte, 0, 256)
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
+			benchGets(b, s, func(i int) []byte { return trimKey(i * 7919 % n) }, func(i int) {
 				if every > 0 && i%every == 0 {
 					if err := s.TrimResident(); err != nil {
 						b.Fatal(err)
 					}
 				}
-				v, ok, err := tx.Group(trimKey(i*7919%n), buf[:0])
-				if err != nil || !ok {
-					b.Fatal(ok, err)
-				}
-				buf = v
-				i++
-			}
+			})
 		})
 	}
 	b.Run("trim", func(b *testing.B) {
