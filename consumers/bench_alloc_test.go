@@ -40,7 +40,7 @@ func allocCAPIBody(now time.Time) []byte {
 		`"partner_agent":"sstaudit-synth-1.0"}`)
 }
 
-func allocAuditor(t *testing.T) (*audit.Auditor, schemas.Message, []schemas.Event) {
+func allocAuditor(t testing.TB) (*audit.Auditor, schemas.Message, []schemas.Event) {
 	t.Helper()
 	a, err := audit.New(audit.NewDefaultPolicy(), nil)
 	if err != nil {
@@ -88,104 +88,107 @@ func TestAllocBudgetDecodeAndChecks(t *testing.T) {
 	})
 }
 
-func TestAllocBudgetJoinAndState(t *testing.T) {
-	a, _, evs := allocAuditor(t)
+// pairJoiner returns a function that joins one matched pair (a pixel-like
+// client, then the 1 KB CAPI server event) as a task does: batched
+// join.Processor, checks run ahead (Check, ApplyChecked), production checks,
+// an in-memory store, a Flush and commit whenever the transaction is full.
+// Each call uses a fresh join key among 1000. It also returns the
+// transaction in hand (for the state budgets) and the outputs of the
+// last pair.
+func pairJoiner(tb testing.TB) (pair func(), tx func() *state.Tx, outs *[]join.Output) {
+	a, _, evs := allocAuditor(tb)
 	store, err := state.Open("", state.WithInMemory())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer store.Close()
+	tb.Cleanup(func() { _ = store.Close() })
 	jc := join.NewDefaultConfig()
 	jc.ClientTopic, jc.ServerTopic = "tracking.client", "tracking.server"
+	jc.Batched = true
 	proc, err := join.New(jc, a.Checks())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	server := evs[0]
 	client := server
 	client.Side, client.Format, client.Source.Topic = schemas.SideClient, schemas.FormatMetaPixel, "tracking.client"
 	client.UserData = nil
-	i := int64(0)
-	tx := store.Begin()
-	defer func() { tx.Discard() }()
+	cur := store.Begin()
+	tb.Cleanup(func() { cur.Discard() })
 	ids := make([]string, 1000)
 	for k := range ids {
 		ids[k] = "ORD-" + strconv.Itoa(k)
 	}
-	pair := func() {
+	var last []join.Output
+	var checked join.Checked
+	i := int64(0)
+	apply := func(ev *schemas.Event) {
+		proc.Check(ev, &checked)
+		o, err := proc.ApplyChecked(cur, ev, &checked)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		last = append(last, o...)
+	}
+	pair = func() {
 		id := ids[i%int64(len(ids))] // fresh for the 201 runs of AllocsPerRun
 		client.JoinKey, server.JoinKey = id, id
 		client.Source.Offset, server.Source.Offset = 2*i, 2*i+1
-		if _, err := proc.Apply(tx, &client); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := proc.Apply(tx, &server); err != nil {
-			t.Fatal(err)
-		}
+		last = last[:0]
+		apply(&client)
+		apply(&server)
 		i++
-		if tx.Full() {
-			if err := tx.Commit(); err != nil {
-				t.Fatal(err)
+		if cur.Full() {
+			if err := proc.Flush(cur); err != nil {
+				tb.Fatal(err)
 			}
-			tx = store.Begin()
+			if err := cur.Commit(); err != nil {
+				tb.Fatal(err)
+			}
+			cur = store.Begin()
 		}
 	}
-	checkBudget(t, "join matched pair (2 events, checks included)", 48, pair)
+	return pair, func() *state.Tx { return cur }, &last
+}
+
+func TestAllocBudgetJoinAndState(t *testing.T) {
+	pair, tx, outs := pairJoiner(t)
+	checkBudget(t, "join matched pair (2 events, checks included)", 32, pair)
+	p, err := New(NewDefaultConfig(), join.Checks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair()
+	if len(*outs) != 1 || (*outs)[0].Audit == nil {
+		t.Fatalf("a pair gave %d outputs", len(*outs))
+	}
+	o := &(*outs)[0]
+	checkBudget(t, "encode matched audit record", 2, func() {
+		if _, err := p.encodeOutput(o); err != nil {
+			t.Fatal(err)
+		}
+	})
 	key := []byte("meta/ORD-1")
 	var buf []byte
 	checkBudget(t, "state group get", 5, func() {
-		buf, _, _ = tx.Group(key, buf[:0])
+		buf, _, _ = tx().Group(key, buf[:0])
 	})
 	val := make([]byte, 200)
 	checkBudget(t, "state group put", 2, func() {
-		if err := tx.PutGroup(key, val); err != nil {
+		if err := tx().PutGroup(key, val); err != nil {
 			t.Fatal(err)
 		}
 	})
 }
 
 // BenchmarkJoinPairWithChecks is one matched pair (pixel-like client, the
-// 1 KB CAPI server event) through join.Processor.Apply with the production
-// checks over an in-memory store: per-event checks, snapshots, pair checks,
-// window aggregates, the audit record.
+// 1 KB CAPI server event) through the batched join.Processor with the
+// production checks over an in-memory store, as a task runs it: per-event
+// checks, snapshots, pair checks, window aggregates, the audit record.
 func BenchmarkJoinPairWithChecks(b *testing.B) {
-	t := &testing.T{}
-	a, _, evs := allocAuditor(t)
-	store, err := state.Open("", state.WithInMemory())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	jc := join.NewDefaultConfig()
-	jc.ClientTopic, jc.ServerTopic = "tracking.client", "tracking.server"
-	proc, err := join.New(jc, a.Checks())
-	if err != nil {
-		b.Fatal(err)
-	}
-	server := evs[0]
-	client := server
-	client.Side, client.Format, client.Source.Topic = schemas.SideClient, schemas.FormatMetaPixel, "tracking.client"
-	client.UserData = nil
-	tx := store.Begin()
-	defer func() { tx.Discard() }()
+	pair, _, _ := pairJoiner(b)
 	b.ReportAllocs()
-	i := int64(0)
 	for b.Loop() {
-		id := "ORD-" + strconv.FormatInt(i, 10)
-		client.JoinKey, server.JoinKey = id, id
-		client.Source.Offset, server.Source.Offset = 2*i, 2*i+1
-		if _, err := proc.Apply(tx, &client); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := proc.Apply(tx, &server); err != nil {
-			b.Fatal(err)
-		}
-		i++
-		if tx.Full() {
-			if err := tx.Commit(); err != nil {
-				b.Fatal(err)
-			}
-			tx = store.Begin()
-		}
+		pair()
 	}
 }

@@ -1,9 +1,11 @@
 package consumers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"strconv"
 	"time"
 
@@ -84,22 +86,54 @@ func (p *Pipeline) ensureChangelog(ctx context.Context, adm *admin, partitions i
 	return adm.ensureTopics(ctx, []TopicSpec{{Name: topic, Partitions: partitions, Compacted: true}})
 }
 
-// changelogRecords turns a transaction's writes into changelog records.
+// changelogRecords turns a transaction's writes into changelog records:
+// the last write of each key, in the order of those last writes. A key
+// written more than once in a transaction (a group opened, then matched,
+// in the same batch) needs only its final value, since the records are
+// appended as one batch and applied whole or not at all.
 func changelogRecords(ws []state.Write) []kafka.Record {
-	recs := make([]kafka.Record, len(ws))
+	live := lastWrites(ws)
+	recs := make([]kafka.Record, 0, len(ws))
 	for i, w := range ws {
-		recs[i].Key = kafka.NewBytes(w.Key)
+		if !live[i] {
+			continue
+		}
+		r := kafka.Record{Key: kafka.NewBytes(w.Key)}
 		switch {
 		case w.Delete:
 			// Value stays nil: a tombstone.
 		case len(w.Value) == 0:
-			recs[i].Value = kafka.NewBytes([]byte{})
-			recs[i].Headers = []kafka.Header{{Key: headerStatePut, Value: []byte{1}}}
+			r.Value = kafka.NewBytes([]byte{})
+			r.Headers = statePutHeaders
 		default:
-			recs[i].Value = kafka.NewBytes(w.Value)
+			r.Value = kafka.NewBytes(w.Value)
 		}
+		recs = append(recs, r)
 	}
 	return recs
+}
+
+// statePutHeaders mark the record of an empty put (shared, never modified).
+var statePutHeaders = []kafka.Header{{Key: headerStatePut, Value: []byte{1}}}
+
+var changelogSeed = maphash.MakeSeed()
+
+// lastWrites reports, for each write, whether no later write of ws has the
+// same key.
+func lastWrites(ws []state.Write) []bool {
+	live := make([]bool, len(ws))
+	last := make(map[uint64]int, len(ws)) // key hash → index of its last write
+	for i, w := range ws {
+		live[i] = true
+		h := maphash.Bytes(changelogSeed, w.Key)
+		// On a hash collision of different keys the earlier write simply
+		// stays: a superfluous record, never a lost one.
+		if j, ok := last[h]; ok && bytes.Equal(ws[j].Key, w.Key) {
+			live[j] = false
+		}
+		last[h] = i
+	}
+	return live
 }
 
 // changelogWrite is the state write a changelog message holds.

@@ -163,6 +163,8 @@ type Pipeline struct {
 	eventCodec *schemas.Codec[schemas.Event]
 	writer     *kafka.Writer
 	changelog  *kafka.Client // appends state changelog batches (changelog.go)
+	outHeaders outputHeaders
+	outHints   [2]sizeHint // encoded sizes of audit records and window metrics
 	stats      Stats
 	tel        *pipelineTel // nil without Config.Telemetry
 
@@ -209,7 +211,7 @@ func New(cfg Config, checks join.Checks) (*Pipeline, error) {
 		return nil, err
 	}
 	p := &Pipeline{cfg: cfg, checks: checks, log: cfg.Logger, codecs: codecs, eventCodec: avro.Event,
-		notReady: map[string]string{"pipeline": "starting"}}
+		outHeaders: newOutputHeaders(codecs, cfg.OutputFormat), notReady: map[string]string{"pipeline": "starting"}}
 	p.writer = newWriter(cfg.Brokers)
 	p.changelog = newClient(cfg.Brokers, 30*time.Second)
 	if p.tel, err = newPipelineTel(cfg.Telemetry, &cfg); err != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -165,39 +166,45 @@ type input struct {
 	side int // 0 client, 1 server
 }
 
-// run is the task loop. It returns nil when ctx is cancelled after a clean
-// final flush and commit, or the error that stopped it.
+// run is the task loop: the join stage, fed by the prepare stage
+// (prepare.go). It returns nil when ctx is cancelled after a clean final
+// flush and commit, or the error that stopped it.
 func (t *task) run(ctx context.Context) error {
-	batch := make([]input, 0, t.p.cfg.BatchSize)
-	for {
-		batch = batch[:0]
-		waitStart := time.Now()
-		first, ok := t.nextInput(ctx, t.p.cfg.IdleAdvance/4+time.Millisecond)
-		collectStart := time.Now()
-		if ok {
-			batch = append(batch, first)
-			deadline := time.Now().Add(t.p.cfg.BatchLinger)
-			for len(batch) < cap(batch) {
-				in, ok := t.nextInput(ctx, time.Until(deadline))
-				if !ok {
-					break
-				}
-				batch = append(batch, in)
-			}
-		}
+	free := make(chan *preparedBatch, 2)
+	ready := make(chan *preparedBatch, 2)
+	for range cap(free) {
+		free <- &preparedBatch{inputs: make([]preparedInput, 0, t.p.cfg.BatchSize)}
+	}
+	// pctx ends the prepare stage's waits when this stage returns early;
+	// stop ends its sends.
+	pctx, cancel := context.WithCancel(ctx)
+	stop := make(chan struct{})
+	prepared := make(chan struct{})
+	go func() {
+		defer close(prepared)
+		t.prepare(pctx, stop, free, ready)
+	}()
+	defer func() {
+		cancel()
+		close(stop)
+		<-prepared // the prepare stage uses the feeds, which close closes
+	}()
+	// ready is closed once ctx is cancelled and the batch the prepare stage
+	// had in hand is sent.
+	for b := range ready {
 		processStart := time.Now()
-		start := time.Now()
-		if err := t.process(ctx, batch); err != nil {
+		err := t.process(ctx, b.inputs)
+		n := len(b.inputs)
+		free <- b
+		if err != nil {
 			return err
 		}
-		t.tel.processed(start, len(batch), t.next, t.lastRecord)
-		if len(batch) > 0 && t.log.Enabled(ctx, slog.LevelDebug) {
-			t.log.Debug("batch", "messages", len(batch), "wait", collectStart.Sub(waitStart),
-				"collect", processStart.Sub(collectStart), "process", time.Since(processStart))
+		t.tel.processed(processStart, n, t.next, t.lastRecord)
+		if n > 0 && t.log.Enabled(ctx, slog.LevelDebug) {
+			t.log.Debug("batch", "messages", n, "wait", b.wait, "collect", b.collect, "process", time.Since(processStart))
 		}
 		if ctx.Err() != nil {
-			t.commitGroup(true)
-			return nil
+			continue
 		}
 		if time.Since(t.lastCommit) >= t.p.cfg.CommitInterval {
 			t.commitGroup(false)
@@ -209,6 +216,8 @@ func (t *task) run(ctx context.Context) error {
 			}
 		}
 	}
+	t.commitGroup(true)
+	return nil
 }
 
 // nextInput returns the next record in merge order, waiting at most wait.
@@ -324,7 +333,7 @@ var sides = [2]schemas.Side{schemas.SideClient, schemas.SideServer}
 
 // process applies a batch (possibly empty: then only idle advance and
 // backlog) and makes it durable in the order documented on task.
-func (t *task) process(ctx context.Context, batch []input) (err error) {
+func (t *task) process(ctx context.Context, batch []preparedInput) (err error) {
 	tx := t.store.Begin()
 	defer func() {
 		tx.Discard()
@@ -337,7 +346,8 @@ func (t *task) process(ctx context.Context, batch []input) (err error) {
 	t.out = t.out[:0]
 	t.pending = t.pending[:0]
 	applied := false
-	for _, in := range batch {
+	for i := range batch {
+		in := &batch[i]
 		m := in.msg
 		if m.Offset < t.next[in.side] {
 			t.p.stats.Redelivery.Add(1)
@@ -345,7 +355,7 @@ func (t *task) process(ctx context.Context, batch []input) (err error) {
 		}
 		ps := t.tel.startProcess(m, in.side, len(t.out))
 		t.span = ps
-		err := t.apply(tx, m, in.side)
+		err := t.apply(tx, in)
 		t.span = processSpan{}
 		t.tel.endProcess(ps, t.out, err)
 		if err != nil {
@@ -402,18 +412,17 @@ func (t *task) process(ctx context.Context, batch []input) (err error) {
 	return t.flush(ctx, tx)
 }
 
-// apply decodes one input message and joins its events; an undecodable
-// message becomes a DLQ record.
-func (t *task) apply(tx *state.Tx, m *kafka.Message, side int) error {
-	evs, err := t.decode(m, side)
-	if err != nil {
-		t.out = append(t.out, t.p.dlqFor(m, err))
+// apply joins the events of one input message, decoded and checked by the
+// prepare stage; an undecodable message becomes a DLQ record.
+func (t *task) apply(tx *state.Tx, in *preparedInput) error {
+	if in.err != nil {
+		t.out = append(t.out, t.p.dlqFor(in.msg, in.err))
 		t.p.stats.DLQ.Add(1)
-		t.p.tel.decodeError(err)
+		t.p.tel.decodeError(in.err)
 		return nil
 	}
-	for i := range evs {
-		outs, err := t.proc.Apply(t.tel.state(tx), &evs[i])
+	for i := range in.evs {
+		outs, err := t.proc.ApplyChecked(t.tel.state(tx), &in.evs[i], &in.checked[i])
 		if err != nil {
 			return err
 		}
@@ -421,7 +430,7 @@ func (t *task) apply(tx *state.Tx, m *kafka.Message, side int) error {
 			return err
 		}
 	}
-	t.p.stats.Events.Add(int64(len(evs)))
+	t.p.stats.Events.Add(int64(len(in.evs)))
 	return nil
 }
 
@@ -480,23 +489,35 @@ func (t *task) emit(outs []join.Output) error {
 
 func (p *Pipeline) encodeOutput(o *join.Output) (kafka.Message, error) {
 	var (
-		m   = kafka.Message{Key: []byte(o.Key)}
+		m   = kafka.Message{Headers: p.outHeaders.metrics}
+		tp  string
 		err error
 	)
+	if o.Audit != nil && o.Audit.TraceParent != nil {
+		tp = *o.Audit.TraceParent
+	}
+	// One allocation holds the key, the traceparent and the value.
+	hint := &p.outHints[0]
+	if o.Audit == nil {
+		hint = &p.outHints[1]
+	}
+	buf := make([]byte, 0, len(o.Key)+len(tp)+hint.get())
+	buf = append(append(buf, o.Key...), tp...)
+	m.Key = buf[:len(o.Key):len(o.Key)]
+	val := buf[len(buf):len(buf):cap(buf)]
 	switch {
 	case o.Audit != nil:
 		m.Topic = p.cfg.FindingsTopic
-		m.Value, err = p.codecs.AuditRecord.Encode(*o.Audit)
-		m.Headers = append(m.Headers, kafka.Header{Key: HeaderSchema, Value: []byte(p.codecs.AuditRecord.SchemaHeader())})
-		if o.Audit.TraceParent != nil {
-			m.Headers = append(m.Headers, kafka.Header{Key: HeaderTraceParent, Value: []byte(*o.Audit.TraceParent)})
+		m.Value, err = p.codecs.AuditRecord.Append(val, *o.Audit)
+		m.Headers = p.outHeaders.audit
+		if tp != "" {
+			m.Headers = p.outHeaders.withTraceParent(buf[len(o.Key):len(buf):len(buf)])
 		}
 		p.stats.Findings.Add(1)
 		p.tel.audit(o.Audit)
 	case o.Metrics != nil:
 		m.Topic = p.cfg.MetricsTopic
-		m.Value, err = p.codecs.WindowMetrics.Encode(*o.Metrics)
-		m.Headers = append(m.Headers, kafka.Header{Key: HeaderSchema, Value: []byte(p.codecs.WindowMetrics.SchemaHeader())})
+		m.Value, err = p.codecs.WindowMetrics.Append(val, *o.Metrics)
 		p.stats.Metrics.Add(1)
 	default:
 		return m, errors.New("consumers: empty join output")
@@ -504,9 +525,44 @@ func (p *Pipeline) encodeOutput(o *join.Output) (kafka.Message, error) {
 	if err != nil {
 		return m, fmt.Errorf("consumers: encode output: %w", err)
 	}
-	m.Headers = append(m.Headers, kafka.Header{Key: HeaderContentType, Value: []byte(p.cfg.OutputFormat.ContentType())})
+	hint.note(len(m.Value))
 	return m, nil
 }
+
+// outputHeaders are the header sets of output records, built once: the
+// slices are shared by every record (nothing appends to or modifies a
+// record's headers in place; HeaderCarrier.Set builds a new slice).
+type outputHeaders struct {
+	audit, metrics []kafka.Header
+}
+
+func newOutputHeaders(c *schemas.Codecs, f schemas.OutputFormat) outputHeaders {
+	ct := kafka.Header{Key: HeaderContentType, Value: []byte(f.ContentType())}
+	return outputHeaders{
+		audit:   []kafka.Header{{Key: HeaderSchema, Value: []byte(c.AuditRecord.SchemaHeader())}, ct},
+		metrics: []kafka.Header{{Key: HeaderSchema, Value: []byte(c.WindowMetrics.SchemaHeader())}, ct},
+	}
+}
+
+// withTraceParent is the audit headers with a traceparent between the
+// schema and the content type.
+func (h *outputHeaders) withTraceParent(tp []byte) []kafka.Header {
+	return []kafka.Header{h.audit[0], {Key: HeaderTraceParent, Value: tp}, h.audit[1]}
+}
+
+// sizeHint is the buffer size to allocate for the next encoded record: the
+// last record's size and a quarter, so that most records are encoded without
+// growing their buffer. Safe for concurrent use; a race only costs a regrow.
+type sizeHint struct{ n atomic.Int64 }
+
+func (h *sizeHint) get() int {
+	if n := h.n.Load(); n > 0 {
+		return int(n)
+	}
+	return 1024
+}
+
+func (h *sizeHint) note(n int) { h.n.Store(int64(min(n+n/4+16, 64<<10))) }
 
 // flush writes the pending outputs, then tx's writes to the state
 // changelog, then commits tx with the changelog position (changelog.go). On

@@ -8,7 +8,8 @@ import (
 // Checks are the check families the join calls. Any nil field falls back to
 // the minimal default documented on it, so the join works before the checks
 // are wired. Every function must be pure and deterministic (the join's
-// exactly-once metrics rely on it) and safe to call from one goroutine.
+// exactly-once metrics rely on it) and safe for concurrent use: a
+// pipeline's tasks share one set, and Check may run beside Apply.
 type Checks struct {
 	// Event appends the per-event findings of ev to out. Default: none.
 	Event func(ev *schemas.Event, out []schemas.Finding) []schemas.Finding
@@ -20,6 +21,45 @@ type Checks struct {
 	// MatchKeys summarises a server side's match keys. Default:
 	// DefaultMatchKeys.
 	MatchKeys func(server *processors.Snapshot) schemas.MatchKeys
+}
+
+// Checked holds what the per-event checks say about one event (Check).
+type Checked struct {
+	Findings []schemas.Finding
+	Snapshot processors.Snapshot
+	// MatchKeys is the match-key summary of a server event (zero for a
+	// client event).
+	MatchKeys schemas.MatchKeys
+}
+
+// Check runs the per-event checks of ev into c, reusing c's findings slice.
+// It reads nothing but the Processor's checks, which are pure: it may run on
+// any goroutine, concurrently with the Processor's other calls. The join
+// runs the same checks on every event it does not skip as a redelivery.
+func (p *Processor) Check(ev *schemas.Event, c *Checked) {
+	c.Findings = p.checks.Event(ev, c.Findings[:0])
+	c.Snapshot = p.checks.Snapshot(ev)
+	c.MatchKeys = schemas.MatchKeys{}
+	if ev.Side != schemas.SideClient {
+		c.MatchKeys = p.checks.MatchKeys(&c.Snapshot)
+	}
+}
+
+// eventChecks returns the findings (in p.fs), the snapshot and, for a
+// server event, the match-key summary of ev: from c, or run now when c is
+// nil.
+func (p *Processor) eventChecks(ev *schemas.Event, c *Checked) ([]schemas.Finding, processors.Snapshot, *schemas.MatchKeys) {
+	if c == nil {
+		c = &p.own
+		p.Check(ev, c)
+	}
+	p.fs = append(p.fs[:0], c.Findings...)
+	var mk *schemas.MatchKeys
+	if ev.Side != schemas.SideClient {
+		m := c.MatchKeys
+		mk = &m
+	}
+	return p.fs, c.Snapshot, mk
 }
 
 func (c *Checks) setDefaults() {

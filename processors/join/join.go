@@ -42,6 +42,11 @@ type Processor struct {
 	fs    []schemas.Finding
 	delta Agg
 	wagg  Agg
+	own   Checked // the checks of the event in hand, when the caller did not run them
+	all   []schemas.Finding
+	// mkNames holds the match-key name lists of the audit records, per key
+	// set (at most 2^len(processors.MatchKeyNames), a few dozen in practice).
+	mkNames map[processors.MatchKey][]string
 
 	cache *batchCache // batched mode only (batch.go)
 }
@@ -78,15 +83,22 @@ func (p *Processor) Config() Config { return p.cfg }
 // On error the transaction must be discarded: tx may hold part of the call's
 // writes.
 func (p *Processor) Apply(tx State, ev *schemas.Event) ([]Output, error) {
+	return p.ApplyChecked(tx, ev, nil)
+}
+
+// ApplyChecked is Apply for an event whose per-event checks Check has
+// already run into checked (nil: Apply runs them). It lets a caller run the
+// checks, which need no state, ahead of the join and on another goroutine.
+func (p *Processor) ApplyChecked(tx State, ev *schemas.Event, checked *Checked) ([]Output, error) {
 	c, err := p.loadClock(tx, ev.Source.RecordTime)
 	if err != nil {
 		return nil, err
 	}
 	var out []Output
 	if ev.JoinKey == "" {
-		out, err = p.unjoinable(tx, ev, c.stream, out)
+		out, err = p.unjoinable(tx, ev, c.stream, out, checked)
 	} else {
-		out, err = p.join(tx, ev, &c, out)
+		out, err = p.join(tx, ev, &c, out, checked)
 	}
 	if err != nil {
 		return nil, err
@@ -207,7 +219,7 @@ func splitKey(k []byte) (dest, rest string, err error) {
 		return "", "", fmt.Errorf("join: bad state key %q", k)
 	}
 	n := int(k[0] & 0x7f)
-	dest, tail := string(k[1:1+n]), k[1+n:]
+	dest, tail := destination(k[1:1+n]), k[1+n:]
 	if k[0]&0x80 != 0 {
 		if len(tail) != 16 {
 			return "", "", fmt.Errorf("join: bad state key %q", k)
@@ -215,6 +227,17 @@ func splitKey(k []byte) (dest, rest string, err error) {
 		return dest, unpackUUID(tail), nil
 	}
 	return dest, string(tail), nil
+}
+
+// destination is string(b), without allocating for the usual destinations.
+func destination(b []byte) string {
+	switch string(b) {
+	case string(schemas.DestinationMeta):
+		return string(schemas.DestinationMeta)
+	case string(schemas.DestinationGA4):
+		return string(schemas.DestinationGA4)
+	}
+	return string(b)
 }
 
 const hexDigits = "0123456789abcdef"
@@ -266,26 +289,22 @@ func unpackUUID(b []byte) string {
 	return string(out[:])
 }
 
-func (p *Processor) unjoinable(tx State, ev *schemas.Event, s int64, out []Output) ([]Output, error) {
-	fs := p.checks.Event(ev, p.fs[:0])
+func (p *Processor) unjoinable(tx State, ev *schemas.Event, s int64, out []Output, c *Checked) ([]Output, error) {
+	fs, snap, mk := p.eventChecks(ev, c)
 	fs = append(fs, schemas.Finding{
 		Code: CodeNoEventID, Severity: SevNoEventID, Side: findingSide(ev.Side),
 		Path: ev.EventIDPath, Detector: detector, Message: "event has no event_id nor fallback join key: it cannot be deduplicated",
 	})
 	p.fs = fs
-	snap := p.checks.Snapshot(ev)
 	d := &p.delta
 	d.reset()
 	d.Unjoinable++
-	var mk *schemas.MatchKeys
 	if ev.Side == schemas.SideClient {
 		d.ClientEvents++
 		d.MissingClient++
 	} else {
 		d.ServerEvents++
 		d.MissingServer++
-		m := p.checks.MatchKeys(&snap)
-		mk = &m
 		d.matchKeys(mk)
 	}
 	for i := range fs {
@@ -295,12 +314,12 @@ func (p *Processor) unjoinable(tx State, ev *schemas.Event, s int64, out []Outpu
 		return nil, err
 	}
 	rec := p.newRecord(schemas.OutcomeUnjoinable, string(ev.Destination), "", ev.EventName, fs, ev.TraceParent, &snap.Source)
-	rec.setSide(&snap)
+	p.setSide(rec, &snap)
 	rec.MatchKeys = mk
 	return append(out, rec.output()), nil
 }
 
-func (p *Processor) join(tx State, ev *schemas.Event, c *clock, out []Output) ([]Output, error) {
+func (p *Processor) join(tx State, ev *schemas.Event, c *clock, out []Output, checked *Checked) ([]Output, error) {
 	s := c.stream
 	key := groupKey(p.gkey[:0], ev.Destination, ev.JoinKey)
 	p.gkey = key
@@ -335,18 +354,13 @@ func (p *Processor) join(tx State, ev *schemas.Event, c *clock, out []Output) ([
 		}
 	}
 
-	fs := p.checks.Event(ev, p.fs[:0])
-	p.fs = fs
-	snap := p.checks.Snapshot(ev)
+	fs, snap, mk := p.eventChecks(ev, checked)
 	d := &p.delta
 	d.reset()
-	var mk *schemas.MatchKeys
 	if ev.Side == schemas.SideClient {
 		d.ClientEvents++
 	} else {
 		d.ServerEvents++
-		m := p.checks.MatchKeys(&snap)
-		mk = &m
 		d.matchKeys(mk)
 	}
 
@@ -424,10 +438,7 @@ func (p *Processor) duplicate(tx State, key []byte, g *group, sd *side, ev *sche
 		d.finding(&fs[i])
 	}
 	g.dups = append(g.dups, sourceDigest(&ev.Source))
-	dest, jk, err := splitKey(key)
-	if err != nil {
-		return nil, err
-	}
+	dest, jk := string(ev.Destination), ev.JoinKey // what key was built from
 	if err := p.contribute(tx, g, dest, d); err != nil {
 		return nil, err
 	}
@@ -436,7 +447,7 @@ func (p *Processor) duplicate(tx State, key []byte, g *group, sd *side, ev *sche
 		return nil, err
 	}
 	rec := p.newRecord(schemas.OutcomeDuplicate, dest, jk, g.name(), fs, ev.TraceParent, &snap.Source)
-	rec.setSide(snap)
+	p.setSide(rec, snap)
 	rec.MatchKeys = mk
 	return append(out, rec.output()), nil
 }
@@ -447,12 +458,10 @@ func (p *Processor) match(tx State, key []byte, g *group, ev *schemas.Event, sna
 	var all []schemas.Finding
 	if ev.Side == schemas.SideClient {
 		client, server = snap, &g.server.snap
-		all = make([]schemas.Finding, 0, len(fs)+len(g.server.findings)+2)
-		all = append(append(all, fs...), g.server.findings...)
+		all = append(append(p.all[:0], fs...), g.server.findings...)
 	} else {
 		client, server = &g.client.snap, snap
-		all = make([]schemas.Finding, 0, len(fs)+len(g.client.findings)+2)
-		all = append(append(all, g.client.findings...), fs...)
+		all = append(append(p.all[:0], g.client.findings...), fs...)
 	}
 	all = p.checks.Pair(client, server, all)
 	if client.EventName != server.EventName {
@@ -461,12 +470,12 @@ func (p *Processor) match(tx State, key []byte, g *group, ev *schemas.Event, sna
 	}
 	d := &p.delta
 	d.Matched++
-	var skew *int64
-	var aligned *bool
-	if client.EventTime != 0 && server.EventTime != 0 {
+	var skew int64
+	hasSkew := client.EventTime != 0 && server.EventTime != 0
+	if hasSkew {
 		v := server.EventTime - client.EventTime
 		a := abs64(v) <= p.align
-		skew, aligned = &v, &a
+		skew = v
 		d.skew(v)
 		if a {
 			d.Aligned++
@@ -475,6 +484,7 @@ func (p *Processor) match(tx State, key []byte, g *group, ev *schemas.Event, sna
 				Detector: detector, Message: fmt.Sprintf("server and client event times differ by %d ms, beyond the alignment tolerance of %d ms", v, p.align)})
 		}
 	}
+	p.all = all
 	for i := range all {
 		d.finding(&all[i])
 	}
@@ -482,10 +492,7 @@ func (p *Processor) match(tx State, key []byte, g *group, ev *schemas.Event, sna
 		m := p.checks.MatchKeys(server)
 		mk = &m
 	}
-	dest, jk, err := splitKey(key)
-	if err != nil {
-		return nil, err
-	}
+	dest, jk := string(ev.Destination), ev.JoinKey // what key was built from
 	// The name is final now: fold what waited for it.
 	if ev.Side == schemas.SideClient {
 		d.ServerEvents++
@@ -498,9 +505,13 @@ func (p *Processor) match(tx State, key []byte, g *group, ev *schemas.Event, sna
 		return nil, err
 	}
 	rec := p.newRecord(schemas.OutcomeMatched, dest, jk, name, all, ev.TraceParent, &client.Source, &server.Source)
-	rec.setSide(client)
-	rec.setSide(server)
-	rec.SkewMs, rec.Aligned, rec.MatchKeys = skew, aligned, mk
+	p.setSide(rec, client)
+	p.setSide(rec, server)
+	if hasSkew {
+		rec.skew, rec.aligned = skew, abs64(skew) <= p.align
+		rec.SkewMs, rec.Aligned = &rec.skew, &rec.aligned
+	}
+	rec.MatchKeys = mk
 	o := rec.output()
 	if ev.Side == schemas.SideClient {
 		o.Link = traceParent(server)
@@ -573,7 +584,7 @@ func (p *Processor) close(tx State, key []byte, g *group, out []Output) ([]Outpu
 		return nil, err
 	}
 	rec := p.newRecord(outcome, dest, jk, name, all, traceParent(&sd.snap), &sd.snap.Source)
-	rec.setSide(&sd.snap)
+	p.setSide(rec, &sd.snap)
 	rec.MatchKeys = mk
 	return append(out, rec.output()), nil
 }

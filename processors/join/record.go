@@ -42,13 +42,16 @@ func findingSide(s schemas.Side) schemas.FindingSide {
 
 type record struct {
 	schemas.AuditRecord
-	// Storage for the record's optional strings, so that a record is one
-	// allocation rather than one per pointer field.
+	// Storage for the record's optional fields and its sides, so that a
+	// record is one allocation rather than one per pointer field.
 	eventID, traceParent string
+	skew                 int64
+	aligned              bool
+	sides                [2]sideBlock // client, server
 }
 
 // sideBlock holds a SideInfo and the values its pointer fields (and the
-// record's side event name) point to: one allocation per side.
+// record's side event name) point to.
 type sideBlock struct {
 	info                    schemas.SideInfo
 	eventTime               int64
@@ -115,8 +118,12 @@ func (p *Processor) newRecord(outcome schemas.Outcome, dest, joinKey, name strin
 }
 
 // setSide fills the client or server block (and name) from a snapshot.
-func (r *record) setSide(s *processors.Snapshot) {
-	b := &sideBlock{eventTime: s.EventTime, actionSource: s.ActionSource, eventName: s.EventName}
+func (p *Processor) setSide(r *record, s *processors.Snapshot) {
+	b := &r.sides[0]
+	if s.Side != schemas.SideClient {
+		b = &r.sides[1]
+	}
+	*b = sideBlock{eventTime: s.EventTime, actionSource: s.ActionSource, eventName: s.EventName}
 	b.info = schemas.SideInfo{
 		Format:       string(s.Format),
 		Topic:        s.Source.Topic,
@@ -125,7 +132,7 @@ func (r *record) setSide(s *processors.Snapshot) {
 		BatchIndex:   s.Source.BatchIndex,
 		RecordTime:   s.Source.RecordTime,
 		EventName:    s.EventName,
-		MatchKeys:    matchKeyNames(s.MatchKeys),
+		MatchKeys:    p.matchKeyNames(s.MatchKeys),
 		ConsentState: ConsentState(s.Consent),
 	}
 	si := &b.info
@@ -142,16 +149,24 @@ func (r *record) setSide(s *processors.Snapshot) {
 	}
 }
 
-// matchKeyNames is MatchKey.Names in one allocation (none for no keys), and
-// never nil.
-func matchKeyNames(k processors.MatchKey) []string {
-	out := make([]string, 0, bits.OnesCount64(uint64(k)))
+// matchKeyNames is MatchKey.Names, never nil. The slices are built once per
+// key set and shared by the records (which nothing modifies; len = cap, so
+// an append copies).
+func (p *Processor) matchKeyNames(k processors.MatchKey) []string {
+	if names, ok := p.mkNames[k]; ok {
+		return names
+	}
+	names := make([]string, 0, bits.OnesCount64(uint64(k)))
 	for i, name := range processors.MatchKeyNames {
 		if k&(1<<uint(i)) != 0 {
-			out = append(out, name)
+			names = append(names, name)
 		}
 	}
-	return out
+	if p.mkNames == nil {
+		p.mkNames = map[processors.MatchKey][]string{}
+	}
+	p.mkNames[k] = names
+	return names
 }
 
 func (r *record) output() Output {
