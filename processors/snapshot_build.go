@@ -2,7 +2,9 @@ package processors
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"math"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -160,7 +162,7 @@ func (p *SnapshotPolicy) Build(ev *schemas.Event, d *Digester) Snapshot {
 				}
 				s.Plain = append(s.Plain, plainDigest(d, dest, field, f.Value))
 			} else if rule != userdata.RuleGooglePlain {
-				s.Hashes = append(s.Hashes, hashDigest(d, field, v, shape))
+				s.Hashes = append(s.Hashes, p.hashDigest(d, field, v, shape))
 			}
 		}
 	}
@@ -233,7 +235,7 @@ func sumBytes(d *Digester, b []byte) uint64 {
 	return d.Sum(unsafe.String(&b[0], len(b)))
 }
 
-func hashDigest(d *Digester, field userdata.Field, v string, shape userdata.Shape) HashDigest {
+func (p *SnapshotPolicy) hashDigest(d *Digester, field userdata.Field, v string, shape userdata.Shape) HashDigest {
 	h := HashDigest{Key: uint8(field)}
 	var lower [64]byte
 	switch shape {
@@ -260,6 +262,10 @@ func hashDigest(d *Digester, field userdata.Field, v string, shape userdata.Shap
 		h.Value = sumBytes(d, lower[:])
 	default:
 		h.Value = d.Sum(strings.ToLower(v))
+		return h
+	}
+	if dbl, ok := p.doubles[h.Value]; ok && p.doublesOf == d {
+		h.Double = dbl
 		return h
 	}
 	sum := sha256.Sum256(lower[:])
@@ -323,8 +329,9 @@ func fbcClickID(fbc string) string {
 }
 
 // payloadDigest digests value, currency and transaction/order id as sent:
-// value as a normalised number (84.50 = 84.5), currency upper-cased, the id
-// verbatim. It is 0 when the event carries none of them.
+// value as a number (84.50 = 84.5: the float64's bits, tagged 'n'; text that
+// is no number verbatim, tagged 's'), currency upper-cased, the id verbatim.
+// It is 0 when the event carries none of them.
 func payloadDigest(ev *schemas.Event, d *Digester) uint64 {
 	value, _ := topParam(ev.Params, "value")
 	currency, _ := topParam(ev.Params, "currency")
@@ -338,9 +345,9 @@ func payloadDigest(ev *schemas.Event, d *Digester) uint64 {
 	var buf [256]byte
 	b := append(buf[:0], "v="...)
 	if f, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
-		b = strconv.AppendFloat(b, f, 'g', -1, 64)
+		b = binary.LittleEndian.AppendUint64(append(b, 'n'), math.Float64bits(f))
 	} else {
-		b = append(b, value...)
+		b = append(append(b, 's'), value...)
 	}
 	b = append(b, "|c="...)
 	for i := 0; i < len(currency); i++ {

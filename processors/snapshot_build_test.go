@@ -3,6 +3,8 @@ package processors
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sstaudit/sstaudit/processors/hashing/userdata"
@@ -174,5 +176,33 @@ func BenchmarkBuildSnapshot(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = BuildSnapshot(ev, d)
+	}
+}
+
+// TestPrecomputeDoubles: a precomputed Double (country "de" here, in upper-
+// case hex too) equals the computed one, applies only under its Digester,
+// and values outside the table are computed as before.
+func TestPrecomputeDoubles(t *testing.T) {
+	d := NewDigester([]byte("k"))
+	ev := capi()
+	ev.UserData = append(ev.UserData, ud("data[0].user_data.ct", "ct", "AB12"+sha("berlin")[4:]))
+	want := BuildSnapshot(ev, d)
+	p := &SnapshotPolicy{TCFPurposes: defaultSnapshotPolicy.TCFPurposes}
+	p.PrecomputeDoubles(d, []string{"de", "fr"})
+	if got := p.Build(ev, d); !slices.Equal(got.Hashes, want.Hashes) {
+		t.Errorf("with the table %+v, want %+v", got.Hashes, want.Hashes)
+	}
+	up := capi()
+	up.UserData[2].Value = strings.ToUpper(sha("de"))
+	if got, want := p.Build(up, d).Hashes[2], BuildSnapshot(up, d).Hashes[2]; got != want || got.Double != d.Sum(sha(sha("de"))) {
+		t.Errorf("upper-case hex: %+v, want %+v", got, want)
+	}
+	other := NewDigester([]byte("other"))
+	if got, want := p.Build(ev, other).Hashes, BuildSnapshot(ev, other).Hashes; !slices.Equal(got, want) {
+		t.Errorf("another digester used the table: %+v, want %+v", got, want)
+	}
+	p.doubles[d.Sum(sha("de"))]++ // proves the table is read
+	if p.Build(ev, d).Hashes[2].Double == want.Hashes[2].Double {
+		t.Error("the table was not used")
 	}
 }

@@ -1,6 +1,8 @@
 package processors
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 
 	"github.com/sstaudit/sstaudit/schemas"
@@ -33,6 +35,26 @@ type SnapshotPolicy struct {
 	// TCFPurposes are, per destination, the purposes required; a
 	// destination not listed needs none.
 	TCFPurposes map[schemas.Destination]TCFPurposes
+
+	// doubles maps the HashDigest.Value of common values' hashes to their
+	// HashDigest.Double under the Digester doublesOf (PrecomputeDoubles).
+	doubles   map[uint64]uint64
+	doublesOf *Digester
+}
+
+// PrecomputeDoubles computes, under d, the Double digest of the SHA-256 of
+// each of values (normalised plaintexts such as the country codes, see
+// hashing.CommonValues), so Build takes a hash of one of them from the
+// table instead of hashing its hex again: the low-cardinality fields
+// (country, state, gender, city) repeat a few hundred values in all traffic.
+// The table holds keyed digests only, is read-only once built, and applies to
+// Build with the same d. Call it before p is shared.
+func (p *SnapshotPolicy) PrecomputeDoubles(d *Digester, values []string) {
+	p.doubles, p.doublesOf = make(map[uint64]uint64, len(values)), d
+	for _, v := range values {
+		h := sha256.Sum256([]byte(v))
+		p.doubles[d.Sum(hex.EncodeToString(h[:]))] = hexSHA256Digest(d, hex.EncodeToString(h[:]))
+	}
 }
 
 // defaultSnapshotPolicy is the house default: TCFRequiredPurposes for meta

@@ -239,6 +239,26 @@ func (d *Dictionary) Lookup(digest []byte) DictHit {
 	return DictHit(d.vals[i])
 }
 
+// CommonValues lists the normalised (Meta) values of the low-cardinality
+// fields whose few hundred values make up most traffic: genders, country
+// codes, US state codes and the built-in top cities. A snapshot builder can
+// precompute their double-hash digests (processors.SnapshotPolicy).
+func CommonValues() []string {
+	out := []string{"f", "m"}
+	for _, c := range strings.Fields(isoCountries) {
+		out = append(out, strings.ToLower(c))
+	}
+	for _, s := range userdata.USStates {
+		out = append(out, strings.ToLower(s[0]))
+	}
+	for _, c := range topCities {
+		if v, ok := userdata.Normalize(schemas.DestinationMeta, userdata.FieldCity, c); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 var defaultDictionary = sync.OnceValue(func() *Dictionary { return BuildDictionary(DictOptions{}) })
 
 // DefaultDictionary returns the dictionary with default options, built once
