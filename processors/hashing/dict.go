@@ -231,7 +231,11 @@ func (d *Dictionary) Lookup(digest []byte) DictHit {
 	if d == nil || len(digest) != 32 {
 		return 0
 	}
-	k := binary.BigEndian.Uint64(digest[:8])
+	return d.lookupKey(binary.BigEndian.Uint64(digest[:8]))
+}
+
+// lookupKey is Lookup of a digest whose first 8 bytes are k.
+func (d *Dictionary) lookupKey(k uint64) DictHit {
 	i, ok := slices.BinarySearch(d.keys, k)
 	if !ok {
 		return 0

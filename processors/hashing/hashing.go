@@ -2,6 +2,7 @@ package hashing
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"net/url"
 	"strings"
@@ -169,8 +170,19 @@ func (c *checker) hashed(f *schemas.Field, v string, field userdata.Field, rule 
 		return c.add(out, CodePlaintext, SevPlaintext, DetectorHashing, f.Path,
 			f.Key+" must be a SHA-256 hex hash; it holds "+userdata.PlainKind(v)+" plain data", f.Value), true
 	}
+	// A clean hex SHA-256 needs its first 8 bytes only (the sentinel
+	// pre-filter and the dictionary key): the rest is decoded for a
+	// possible sentinel alone.
 	var buf [64]byte
-	d := userdata.Digest(v, s, &buf)
+	var d []byte
+	if s.HexSHA256() {
+		d = userdata.Digest(v[:16], s, &buf)
+		if c.sent.MayHave(d) {
+			d = userdata.Digest(v, s, &buf)
+		}
+	} else {
+		d = userdata.Digest(v, s, &buf)
+	}
 	if d != nil && c.sent.Has(d) {
 		return c.add(out, CodeSentinel, SevSentinel, DetectorHashing, f.Path,
 			f.Key+" is the hash of an empty or placeholder value (empty, null, undefined, an unresolved template)", f.Value), false
@@ -200,14 +212,14 @@ func (c *checker) hashed(f *schemas.Field, v string, field userdata.Field, rule 
 		}
 		return out, false
 	}
-	if len(d) != 32 || c.dict == nil || rule != userdata.RuleMetaHashed {
+	if len(d) < 8 || c.dict == nil || rule != userdata.RuleMetaHashed { // d: a SHA-256, all or its first 8 bytes
 		return out, false
 	}
 	slot := DictSlot(field)
 	if slot < 0 {
 		return out, false
 	}
-	hit := c.dict.Lookup(d)
+	hit := c.dict.lookupKey(binary.BigEndian.Uint64(d))
 	switch {
 	case hit.Valid(slot):
 	case hit.Double(slot):

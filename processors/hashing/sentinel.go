@@ -74,14 +74,21 @@ func NewSentinels(inputs []string) *Sentinels {
 
 // Has reports whether digest (raw bytes) is a sentinel. It does not allocate.
 func (s *Sentinels) Has(digest []byte) bool {
-	if s == nil || len(digest) < 2 { // every digest in the set has 16 bytes or more
-		return false
-	}
-	if p := prefix16(digest); s.prefix[p/64]&(1<<(p%64)) == 0 {
+	if !s.MayHave(digest) { // every digest in the set has 16 bytes or more
 		return false
 	}
 	_, ok := s.set[string(digest)]
 	return ok
+}
+
+// MayHave reports whether a digest starting with prefix (2 bytes or more)
+// may be in the set; false is certain. It does not allocate.
+func (s *Sentinels) MayHave(prefix []byte) bool {
+	if s == nil || len(prefix) < 2 {
+		return false
+	}
+	p := prefix16(prefix)
+	return s.prefix[p/64]&(1<<(p%64)) != 0
 }
 
 func prefix16(b []byte) uint { return uint(b[0])<<8 | uint(b[1]) }

@@ -85,7 +85,12 @@ var plainKeys = []string{"currency", "contenttype", "contents", "contentname", "
 	"testeventcode", "datasource", "eventsourceurl", "clientuseragent", "xgaprotocolversion", "xgameasurementid", "ul", "de"}
 
 type keyTable struct {
-	exact  map[string]keyClass
+	// slots holds the normalised keys of the lists above with their
+	// classes, open-addressed by FNV-1a (at most a quarter full): every
+	// leaf of every event is classified, and a probe costs about half a
+	// map lookup.
+	slots  []keySlot
+	mask   uint32
 	cache  sync.Map // normalised key → keyClass, for keys that needed the substring search
 	cached atomic.Int32
 }
@@ -95,44 +100,92 @@ type keyTable struct {
 const maxCachedKeys = 8192
 
 func newKeyTable(ipKeys, credKeys []string) *keyTable {
-	t := &keyTable{exact: map[string]keyClass{}}
+	exact := map[string]keyClass{}
 	for k := range matchKeys {
-		t.exact[k] |= kMatch
+		exact[k] |= kMatch
 	}
 	for _, k := range plainKeys {
-		t.exact[k] |= 0
+		exact[k] |= 0
 	}
 	for c, ks := range keyGroups {
 		for _, k := range ks {
 			var buf [64]byte
-			t.exact[string(normKey(buf[:0], k))] |= c
+			exact[string(normKey(buf[:0], k))] |= c
 		}
 	}
 	for _, k := range ipKeys {
 		var buf [64]byte
-		t.exact[string(normKey(buf[:0], k))] |= kIPField
+		exact[string(normKey(buf[:0], k))] |= kIPField
 	}
 	for _, k := range credKeys {
 		var buf [64]byte
-		t.exact[string(normKey(buf[:0], k))] |= kCred
+		exact[string(normKey(buf[:0], k))] |= kCred
+	}
+	n := 64
+	for n < 4*len(exact) {
+		n *= 2
+	}
+	t := &keyTable{slots: make([]keySlot, n), mask: uint32(n - 1)}
+	for k, c := range exact {
+		i := fnv32(k) & t.mask
+		for t.slots[i].used {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = keySlot{key: k, class: c, used: true}
 	}
 	return t
+}
+
+type keySlot struct {
+	key   string
+	class keyClass
+	used  bool
+}
+
+// lookup is t.exact[n] through the open-addressed slots.
+func (t *keyTable) lookup(n []byte) (keyClass, bool) {
+	for i := fnv32(n) & t.mask; t.slots[i].used; i = (i + 1) & t.mask {
+		if t.slots[i].key == string(n) {
+			return t.slots[i].class, true
+		}
+	}
+	return 0, false
+}
+
+// fnv32 is FNV-1a.
+func fnv32[S string | []byte](b S) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(b); i++ {
+		h = (h ^ uint32(b[i])) * 16777619
+	}
+	return h
 }
 
 // normKey appends key lower-cased with '-', '_', '$', ' ' and '.' removed.
 func normKey(dst []byte, key string) []byte {
 	for i := 0; i < len(key) && len(dst) < cap(dst); i++ {
-		c := key[i]
-		switch {
-		case c == '-' || c == '_' || c == '$' || c == ' ' || c == '.':
-			continue
-		case c >= 'A' && c <= 'Z':
-			c += 'a' - 'A'
+		if f := keyFold[key[i]]; f&keyDrop == 0 {
+			dst = append(dst, byte(f))
 		}
-		dst = append(dst, c)
 	}
 	return dst
 }
+
+// keyFold maps a key byte to its normalised form, or to keyDrop.
+var keyFold = func() (t [256]uint16) {
+	for c := range t {
+		t[c] = uint16(c)
+		switch {
+		case c == '-' || c == '_' || c == '$' || c == ' ' || c == '.':
+			t[c] = keyDrop
+		case c >= 'A' && c <= 'Z':
+			t[c] += 'a' - 'A'
+		}
+	}
+	return t
+}()
+
+const keyDrop = 0x100
 
 // classify returns the class of key. It does not allocate.
 func (t *keyTable) classify(key string) keyClass {
@@ -142,12 +195,12 @@ func (t *keyTable) classify(key string) keyClass {
 	var buf [64]byte
 	n := normKey(buf[:0], key)
 	var c keyClass
-	if k, ok := t.exact[string(n)]; ok {
+	if k, ok := t.lookup(n); ok {
 		return k
 	}
 	for _, p := range keyPrefixes {
 		if len(n) > len(p) && string(n[:len(p)]) == p {
-			if k, ok := t.exact[string(n[len(p):])]; ok && len(n)-len(p) > 2 {
+			if k, ok := t.lookup(n[len(p):]); ok && len(n)-len(p) > 2 {
 				return c | k
 			}
 		}
