@@ -264,7 +264,10 @@ func (p *SnapshotPolicy) hashDigest(d *Digester, field userdata.Field, v string,
 		h.Value = d.Sum(strings.ToLower(v))
 		return h
 	}
-	if dbl, ok := p.doubles[h.Value]; ok && p.doublesOf == d {
+	memo := p.doubles
+	if memo == nil || memo.of != d || !memoField(field) {
+		memo = nil
+	} else if dbl, ok := memo.load(h.Value); ok {
 		h.Double = dbl
 		return h
 	}
@@ -272,6 +275,9 @@ func (p *SnapshotPolicy) hashDigest(d *Digester, field userdata.Field, v string,
 	var dbl [64]byte
 	hex.Encode(dbl[:], sum[:])
 	h.Double = sumBytes(d, dbl[:])
+	if memo != nil {
+		memo.store(h.Value, h.Double)
+	}
 	return h
 }
 

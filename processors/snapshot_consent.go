@@ -4,7 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"sync"
+	"sync/atomic"
 
+	"github.com/sstaudit/sstaudit/processors/hashing/userdata"
 	"github.com/sstaudit/sstaudit/schemas"
 )
 
@@ -36,24 +39,61 @@ type SnapshotPolicy struct {
 	// destination not listed needs none.
 	TCFPurposes map[schemas.Destination]TCFPurposes
 
-	// doubles maps the HashDigest.Value of common values' hashes to their
-	// HashDigest.Double under the Digester doublesOf (PrecomputeDoubles).
-	doubles   map[uint64]uint64
-	doublesOf *Digester
+	doubles *doubleMemo // nil: every Double is computed
 }
 
-// PrecomputeDoubles computes, under d, the Double digest of the SHA-256 of
-// each of values (normalised plaintexts such as the country codes, see
-// hashing.CommonValues), so Build takes a hash of one of them from the
-// table instead of hashing its hex again: the low-cardinality fields
-// (country, state, gender, city) repeat a few hundred values in all traffic.
-// The table holds keyed digests only, is read-only once built, and applies to
-// Build with the same d. Call it before p is shared.
-func (p *SnapshotPolicy) PrecomputeDoubles(d *Digester, values []string) {
-	p.doubles, p.doublesOf = make(map[uint64]uint64, len(values)), d
-	for _, v := range values {
+// doubleMemo remembers the HashDigest.Double of hashes of the
+// low-cardinality fields (gender, country, state, city, zip, date of birth)
+// under one Digester, keyed by their HashDigest.Value: their values repeat
+// across customers (a few hundred countries, states and cities; zips and
+// birth dates by the ten thousand), and a Double costs a SHA-256. It holds
+// keyed digests only, and at most doubleMemoMax of them: once full it stops
+// growing and the rest are computed.
+type doubleMemo struct {
+	of *Digester
+	m  sync.Map // uint64 → uint64
+	n  atomic.Int32
+}
+
+// doubleMemoMax bounds a doubleMemo (~1.5 MB when full).
+const doubleMemoMax = 1 << 14
+
+// MemoizeDoubles makes Build remember, under d, the Double digests of the
+// low-cardinality fields (see doubleMemo), seeded with those of the
+// normalised values in seed (hashing.CommonValues: every gender, country,
+// US state and top city), so they hit from the first event. Build with
+// another Digester computes as before. Call it before p is shared.
+func (p *SnapshotPolicy) MemoizeDoubles(d *Digester, seed []string) {
+	p.doubles = &doubleMemo{of: d}
+	for _, v := range seed {
 		h := sha256.Sum256([]byte(v))
-		p.doubles[d.Sum(hex.EncodeToString(h[:]))] = hexSHA256Digest(d, hex.EncodeToString(h[:]))
+		hx := hex.EncodeToString(h[:])
+		p.doubles.store(d.Sum(hx), hexSHA256Digest(d, hx))
+	}
+}
+
+// memoField reports a field whose Doubles a doubleMemo keeps.
+func memoField(f userdata.Field) bool {
+	switch f {
+	case userdata.FieldGender, userdata.FieldCountry, userdata.FieldState, userdata.FieldCity, userdata.FieldZip, userdata.FieldDOB:
+		return true
+	}
+	return false
+}
+
+func (m *doubleMemo) load(value uint64) (uint64, bool) {
+	v, ok := m.m.Load(value)
+	if !ok {
+		return 0, false
+	}
+	return v.(uint64), true
+}
+
+func (m *doubleMemo) store(value, double uint64) {
+	if m.n.Load() < doubleMemoMax {
+		if _, loaded := m.m.LoadOrStore(value, double); !loaded {
+			m.n.Add(1)
+		}
 	}
 }
 

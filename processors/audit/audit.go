@@ -59,7 +59,7 @@ func New(p Policy, fingerprintKey []byte) (*Auditor, error) {
 	for dest, ps := range p.Consent.TCFPurposes {
 		a.snapshot.TCFPurposes[dest] = processors.NewTCFPurposes(ps...)
 	}
-	a.snapshot.PrecomputeDoubles(a.dg, hashing.CommonValues())
+	a.snapshot.MemoizeDoubles(a.dg, hashing.CommonValues())
 	a.params, a.time, a.consent, a.matchKeys = &a.policy.Params, &a.policy.Time, &a.policy.Consent, &a.policy.MatchKeys
 	pc := p.Pair
 	a.pair = &pc

@@ -78,6 +78,9 @@ type DictOptions struct {
 type Dictionary struct {
 	keys []uint64
 	vals []uint32
+	// first[p] is the index of the first key whose top 16 bits are ≥ p, so a
+	// lookup binary-searches some ten keys instead of 0.6 million.
+	first []uint32
 	// BuildTime is how long Build took.
 	BuildTime time.Duration
 }
@@ -209,6 +212,15 @@ func BuildDictionary(o DictOptions) *Dictionary {
 		d.keys = append(d.keys, e.k)
 		d.vals = append(d.vals, e.v)
 	}
+	d.first = make([]uint32, 1<<16+1)
+	i := 0
+	for p := range 1 << 16 {
+		for i < len(d.keys) && d.keys[i]>>48 < uint64(p) {
+			i++
+		}
+		d.first[p] = uint32(i)
+	}
+	d.first[1<<16] = uint32(len(d.keys))
 	d.BuildTime = time.Since(start)
 	return d
 }
@@ -224,7 +236,7 @@ func writeDigits(dst []byte, v int) {
 func (d *Dictionary) Len() int { return len(d.keys) }
 
 // Bytes is the memory the digests take.
-func (d *Dictionary) Bytes() int { return cap(d.keys)*8 + cap(d.vals)*4 }
+func (d *Dictionary) Bytes() int { return cap(d.keys)*8 + cap(d.vals)*4 + cap(d.first)*4 }
 
 // Lookup returns the hit for a 32-byte SHA-256 digest (0 when absent).
 func (d *Dictionary) Lookup(digest []byte) DictHit {
@@ -236,11 +248,12 @@ func (d *Dictionary) Lookup(digest []byte) DictHit {
 
 // lookupKey is Lookup of a digest whose first 8 bytes are k.
 func (d *Dictionary) lookupKey(k uint64) DictHit {
-	i, ok := slices.BinarySearch(d.keys, k)
+	lo, hi := d.first[k>>48], d.first[k>>48+1]
+	i, ok := slices.BinarySearch(d.keys[lo:hi], k)
 	if !ok {
 		return 0
 	}
-	return DictHit(d.vals[i])
+	return DictHit(d.vals[int(lo)+i])
 }
 
 // CommonValues lists the normalised (Meta) values of the low-cardinality
