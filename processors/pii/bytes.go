@@ -8,7 +8,6 @@ const (
 	cLower
 	cHexLetter
 	cB64 // alnum, '+', '/', '-', '_'
-	cSpecial
 	cHigh // non-ASCII byte
 )
 
@@ -31,10 +30,6 @@ var byteClass = func() (t [256]uint8) {
 		switch b {
 		case '+', '/', '-', '_':
 			t[c] |= cB64
-		}
-		switch b {
-		case '@', '.', ':', '%', '&', 'e', 'B':
-			t[c] |= cSpecial
 		}
 	}
 	return t

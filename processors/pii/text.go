@@ -13,65 +13,48 @@ func (s *scanner) text(l loc, kc keyClass, t string, depth int, inURL bool) {
 	pathMode := kc == kcURLPath
 	numbers := kc&(kID|kTime|kUA) == 0 || kc&(kPhone|kFreeText) != 0
 
-	// one pass of cheap flags decides which detectors run
-	var at, eyj, ibanCand, bearer bool
-	digits, dots, colons, b64run, b64max := 0, 0, 0, 0, 0
+	// One pass gathers what the detectors need: digit count, IBAN-like
+	// starts, the longest mixed-case base64 run. The rarer cues ('@', eyJ,
+	// "Bearer ", '.' and ':' counts) are searched only for a detector that
+	// runs; strings.IndexByte and friends are vectorised.
+	var ibanCand bool
+	digits, b64run, b64max := 0, 0, 0
 	var b64mix uint8
 	for i := 0; i < len(t); i++ {
 		c := t[i]
 		f := byteClass[c]
-		if f&cB64 != 0 && !(pathMode && c == '/') {
-			b64run++
-			b64mix |= f
-			if f&cDigit != 0 {
-				digits++
-			} else if f&cUpper != 0 && i+3 < len(t) && byteClass[t[i+1]]&cUpper != 0 && isDigit(t[i+2]) && isDigit(t[i+3]) {
-				ibanCand = true
-			}
-			if b64run > b64max && b64mix&(cUpper|cLower) == cUpper|cLower {
-				b64max = b64run
-			}
-		} else {
+		digits += int(f & cDigit) // cDigit is bit 0
+		if f&cB64 == 0 || (pathMode && c == '/') {
 			b64run, b64mix = 0, 0
-		}
-		if f&cSpecial == 0 {
 			continue
 		}
-		switch c {
-		case '@':
-			at = true
-		case '.':
-			dots++
-		case ':':
-			colons++
-		case 'e':
-			if i+2 < len(t) && t[i+1] == 'y' && t[i+2] == 'J' {
-				eyj = true
-			}
-		case 'B':
-			if i+7 < len(t) && t[i+6] == ' ' && t[i:i+6] == "Bearer" {
-				bearer = true
-			}
+		b64run++
+		b64mix |= f
+		if f&cUpper != 0 && i+3 < len(t) && byteClass[t[i+1]]&cUpper != 0 && isDigit(t[i+2]) && isDigit(t[i+3]) {
+			ibanCand = true
+		}
+		if b64run > b64max && b64mix&(cUpper|cLower) == cUpper|cLower {
+			b64max = b64run
 		}
 	}
-	if at && s.mask&mEmail != 0 {
+	if s.mask&mEmail != 0 && strings.IndexByte(t, '@') >= 0 {
 		s.emails(l, t, inURL)
 	}
 	var masked spans
 	if ibanCand && s.mask&(mIBAN|mCard|mPhone) != 0 {
 		s.ibans(l, t, inURL, &masked)
 	}
-	if eyj && s.mask&mSecret != 0 {
+	if s.mask&mSecret != 0 && hasJWTStart(t) {
 		s.jwts(l, t, depth, inURL, &masked)
 	}
-	if bearer && s.mask&mSecret != 0 {
+	if s.mask&mSecret != 0 && len(t) > 7 && strings.Contains(t[:len(t)-1], "Bearer ") { // a token follows
 		s.bearers(l, t, inURL)
 	}
 	if s.mask&mIP != 0 && kc&kUA == 0 {
-		if dots >= 3 && digits >= 4 {
+		if digits >= 4 && strings.Count(t, ".") >= 3 {
 			s.ipv4s(l, t, inURL)
 		}
-		if colons >= 2 {
+		if i := strings.IndexByte(t, ':'); i >= 0 && strings.IndexByte(t[i+1:], ':') >= 0 {
 			s.ipv6s(l, t, inURL)
 		}
 	}
@@ -81,6 +64,23 @@ func (s *scanner) text(l loc, kc keyClass, t string, depth int, inURL bool) {
 	if b64max >= 16 && depth < s.d.cfg.MaxDepth {
 		s.base64Tokens(l, t, depth, inURL, &masked)
 	}
+}
+
+// hasJWTStart reports "eyJ" (base64 of `{"`) in t. It looks for the rare
+// 'J' first: strings.Contains would stop at every 'e'.
+func hasJWTStart(t string) bool {
+	for i := 2; i < len(t); {
+		j := strings.IndexByte(t[i:], 'J')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if t[i-2] == 'e' && t[i-1] == 'y' {
+			return true
+		}
+		i++
+	}
+	return false
 }
 
 // keyRules: names, addresses, SSNs and phones judged by the leaf's key.
