@@ -7,7 +7,7 @@ const (
 	cUpper
 	cLower
 	cHexLetter
-	cB64 // alnum, '+', '/', '-', '_'
+	cB64  // alnum, '+', '/', '-', '_'
 	cHigh // non-ASCII byte
 )
 
