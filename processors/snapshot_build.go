@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -82,15 +83,11 @@ func (p *SnapshotPolicy) Build(ev *schemas.Event, d *Digester) Snapshot {
 		ActionSource: ev.ActionSource,
 	}
 
-	// The first pass remembers each field's lookup and shape (for the first
-	// len(memo) fields) so the second does not redo them.
-	type fieldMemo struct {
-		field userdata.Field
-		rule  userdata.Rule
-		shape userdata.Shape
-	}
-	var memo [32]fieldMemo
-	nHashes, nPlain := 0, 0
+	// One pass over the user data; the digests collect in stack buffers and
+	// are copied out once, at their final size.
+	var hbuf [16]HashDigest
+	var pbuf [8]PlainDigest
+	hashes, plain := hbuf[:0], pbuf[:0]
 	for i := range ev.UserData {
 		f := &ev.UserData[i]
 		if f.Kind != schemas.KindString && f.Kind != schemas.KindNumber {
@@ -104,67 +101,24 @@ func (p *SnapshotPolicy) Build(ev *schemas.Event, d *Digester) Snapshot {
 		if field.HasMatchKey() {
 			s.MatchKeys |= 1 << MatchKey(field)
 		}
-		shape := userdata.Shape(0)
-		switch rule {
-		case userdata.RuleMetaHashed, userdata.RuleGoogleHashed:
-			if shape = userdata.Classify(v); shape == userdata.ShapePlaintext {
-				nPlain++
-			} else {
-				nHashes++
-			}
-		case userdata.RuleGooglePlain:
-			if shape = userdata.Classify(v); shape == userdata.ShapePlaintext {
-				nPlain++
-			}
+		if rule != userdata.RuleMetaHashed && rule != userdata.RuleGoogleHashed && rule != userdata.RuleGooglePlain {
+			continue
 		}
-		if i < len(memo) {
-			memo[i] = fieldMemo{field, rule, shape}
+		if shape := userdata.Classify(v); shape == userdata.ShapePlaintext {
+			dest := schemas.DestinationMeta
+			if rule != userdata.RuleMetaHashed {
+				dest = schemas.DestinationGA4
+			}
+			plain = append(plain, plainDigest(d, dest, field, f.Value))
+		} else if rule != userdata.RuleGooglePlain {
+			hashes = append(hashes, p.hashDigest(d, field, v, shape))
 		}
 	}
-	if nHashes > 0 {
-		s.Hashes = make([]HashDigest, 0, nHashes)
+	if len(hashes) > 0 {
+		s.Hashes = slices.Clone(hashes)
 	}
-	if nPlain > 0 {
-		s.Plain = make([]PlainDigest, 0, nPlain)
-	}
-	if nHashes+nPlain > 0 {
-		for i := range ev.UserData {
-			f := &ev.UserData[i]
-			if f.Kind != schemas.KindString && f.Kind != schemas.KindNumber {
-				continue
-			}
-			v := strings.TrimSpace(f.Value)
-			if v == "" {
-				continue
-			}
-			var (
-				field userdata.Field
-				rule  userdata.Rule
-				shape userdata.Shape
-			)
-			if i < len(memo) {
-				field, rule, shape = memo[i].field, memo[i].rule, memo[i].shape
-			} else {
-				field, rule = userdata.Lookup(ev.Destination, f.Key, f.Path)
-			}
-			if rule != userdata.RuleMetaHashed && rule != userdata.RuleGoogleHashed && rule != userdata.RuleGooglePlain {
-				continue
-			}
-			if i >= len(memo) {
-				shape = userdata.Classify(v)
-			}
-			if shape == userdata.ShapePlaintext {
-				dest := ev.Destination
-				if rule == userdata.RuleGoogleHashed || rule == userdata.RuleGooglePlain {
-					dest = schemas.DestinationGA4
-				} else if rule == userdata.RuleMetaHashed {
-					dest = schemas.DestinationMeta
-				}
-				s.Plain = append(s.Plain, plainDigest(d, dest, field, f.Value))
-			} else if rule != userdata.RuleGooglePlain {
-				s.Hashes = append(s.Hashes, p.hashDigest(d, field, v, shape))
-			}
-		}
+	if len(plain) > 0 {
+		s.Plain = slices.Clone(plain)
 	}
 
 	switch ev.Destination {

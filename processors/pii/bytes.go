@@ -9,6 +9,8 @@ const (
 	cHexLetter
 	cB64  // alnum, '+', '/', '-', '_'
 	cHigh // non-ASCII byte
+	cRare // '@', ':', 'B', 'J': a byte some text detector starts from
+	cDot  // '.'
 )
 
 var byteClass = func() (t [256]uint8) {
@@ -30,6 +32,10 @@ var byteClass = func() (t [256]uint8) {
 		switch b {
 		case '+', '/', '-', '_':
 			t[c] |= cB64
+		case '@', ':', 'B', 'J':
+			t[c] |= cRare
+		case '.':
+			t[c] |= cDot
 		}
 	}
 	return t

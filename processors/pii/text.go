@@ -14,15 +14,16 @@ func (s *scanner) text(l loc, kc keyClass, t string, depth int, inURL bool) {
 	numbers := kc&(kID|kTime|kUA) == 0 || kc&(kPhone|kFreeText) != 0
 
 	// One pass gathers what the detectors need: digit count, IBAN-like
-	// starts, the longest mixed-case base64 run. The rarer cues ('@', eyJ,
-	// "Bearer ", '.' and ':' counts) are searched only for a detector that
-	// runs; strings.IndexByte and friends are vectorised.
+	// starts, the longest mixed-case base64 run, and the classes present.
+	// The rarer cues ('@', eyJ, "Bearer ", '.' and ':' counts) are then
+	// searched only when their bytes occur and their detector runs.
 	var ibanCand bool
 	digits, b64run, b64max := 0, 0, 0
-	var b64mix uint8
+	var b64mix, classes uint8
 	for i := 0; i < len(t); i++ {
 		c := t[i]
 		f := byteClass[c]
+		classes |= f
 		digits += int(f & cDigit) // cDigit is bit 0
 		if f&cB64 == 0 || (pathMode && c == '/') {
 			b64run, b64mix = 0, 0
@@ -37,24 +38,25 @@ func (s *scanner) text(l loc, kc keyClass, t string, depth int, inURL bool) {
 			b64max = b64run
 		}
 	}
-	if s.mask&mEmail != 0 && strings.IndexByte(t, '@') >= 0 {
+	rare := classes&cRare != 0
+	if rare && s.mask&mEmail != 0 && strings.IndexByte(t, '@') >= 0 {
 		s.emails(l, t, inURL)
 	}
 	var masked spans
 	if ibanCand && s.mask&(mIBAN|mCard|mPhone) != 0 {
 		s.ibans(l, t, inURL, &masked)
 	}
-	if s.mask&mSecret != 0 && hasJWTStart(t) {
+	if rare && s.mask&mSecret != 0 && hasJWTStart(t) {
 		s.jwts(l, t, depth, inURL, &masked)
 	}
-	if s.mask&mSecret != 0 && len(t) > 7 && strings.Contains(t[:len(t)-1], "Bearer ") { // a token follows
+	if rare && s.mask&mSecret != 0 && len(t) > 7 && strings.Contains(t[:len(t)-1], "Bearer ") { // a token follows
 		s.bearers(l, t, inURL)
 	}
 	if s.mask&mIP != 0 && kc&kUA == 0 {
-		if digits >= 4 && strings.Count(t, ".") >= 3 {
+		if digits >= 4 && classes&cDot != 0 && strings.Count(t, ".") >= 3 {
 			s.ipv4s(l, t, inURL)
 		}
-		if i := strings.IndexByte(t, ':'); i >= 0 && strings.IndexByte(t[i+1:], ':') >= 0 {
+		if rare && strings.Count(t, ":") >= 2 {
 			s.ipv6s(l, t, inURL)
 		}
 	}
