@@ -344,11 +344,11 @@ func topParam(params []schemas.Field, key string) (string, bool) {
 }
 
 func consentFlags(c *schemas.Consent, tcfRequired TCFPurposes) ConsentFlags {
-	var f ConsentFlags
-	if c.GCS != "" || c.GCD != "" || c.NPA != "" || c.AdUserData != "" || c.AdPersonalization != "" ||
-		c.TCString != "" || c.DataProcessing != "" || c.GDPR != "" {
-		f |= ConsentSignalPresent
+	if c.GCS == "" && c.GCD == "" && c.NPA == "" && c.AdUserData == "" && c.AdPersonalization == "" &&
+		c.TCString == "" && c.DataProcessing == "" && c.GDPR == "" {
+		return 0 // no signal, so no denial either
 	}
+	f := ConsentSignalPresent
 	if strings.EqualFold(strings.TrimSpace(c.AdUserData), "denied") {
 		f |= ConsentAdUserDataDenied
 	}

@@ -1,6 +1,9 @@
 package hashing
 
-import "net/netip"
+import (
+	"net/netip"
+	"strings"
+)
 
 // FBCookieFault describes what is wrong with an fbc or fbp value.
 type FBCookieFault uint8
@@ -79,7 +82,7 @@ func b64url(s string) bool {
 // ("203.0.113.7:443", "[2001:db8::1]:443"): not an address, but an
 // address-and-port. A bare IP, or something that is neither, gives false.
 func IPWithPort(v string) bool {
-	if v == "" {
+	if strings.IndexByte(v, ':') < 0 { // every addr:port has one; spares the parse of a plain IPv4
 		return false
 	}
 	if _, err := netip.ParseAddr(v); err == nil {
