@@ -246,7 +246,8 @@ var dictHint = [numSlots]string{
 
 // urlMayHoldEmail is a cheap pre-test for an email in the page URL.
 func urlMayHoldEmail(u string) bool {
-	return strings.IndexByte(u, '@') >= 0 || strings.Contains(u, "%40") || strings.Contains(u, "%2540")
+	return strings.IndexByte(u, '@') >= 0 ||
+		strings.IndexByte(u, '%') >= 0 && (strings.Contains(u, "%40") || strings.Contains(u, "%2540"))
 }
 
 type plainRef struct {
