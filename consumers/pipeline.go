@@ -244,6 +244,12 @@ func (p *Pipeline) setReady(comp string, ok bool, why string) {
 	p.ready.Store(len(p.notReady) == 0)
 }
 
+// outputBatchBytes bounds a writer's batch for one partition. The batch is
+// one record batch, which the broker refuses above its message.max.bytes
+// (default 1 MiB + 12) with "Message Size Too Large", retried for ever: a
+// few hundred audit records of a few KiB each reach it.
+const outputBatchBytes = 1_000_000
+
 // newWriter returns the producer settings every sstaudit writer shares:
 // murmur2 keys (Java-compatible), acks from all in-sync replicas, short
 // batching, and its own transport, whose metadata refreshes quickly so a
@@ -257,7 +263,7 @@ func newWriter(brokers []string) *kafka.Writer {
 		RequiredAcks:           kafka.RequireAll,
 		BatchTimeout:           2 * time.Millisecond,
 		BatchSize:              1000,
-		BatchBytes:             16 << 20,
+		BatchBytes:             outputBatchBytes,
 		MaxAttempts:            5,
 		WriteBackoffMin:        50 * time.Millisecond,
 		WriteBackoffMax:        time.Second,

@@ -23,10 +23,17 @@ import (
 // The durability order for every batch (SPEC §10):
 //  1. apply the batch to a state transaction, with the next offset of each
 //     input stored in that same transaction;
-//  2. write the outputs it caused to Kafka and wait for all in-sync replicas;
-//  3. commit the state transaction;
+//  2. write the outputs it caused to Kafka and wait for all in-sync replicas
+//     (they are written in chunks while the join goes on, outputs.go; the
+//     wait is for all of them);
+//  3. write the transaction's state writes to the state changelog
+//     (changelog.go), then commit the state transaction;
 //  4. from time to time, commit the offsets to the consumer group (a fallback
 //     for a task that arrives without state; the store is authoritative).
+//
+// Batches are collected, decoded and checked ahead by the prepare stage
+// (prepare.go), which touches no state; the join of a batch starts only
+// after the batch before it committed.
 //
 // A crash between 2 and 3 replays the batch: the deterministic join emits the
 // same records again with the same audit_ids (at-least-once outputs), while
@@ -57,6 +64,7 @@ type task struct {
 	lastGC     time.Time
 
 	out     []kafka.Message
+	outW    *outputWriter // writes out while the join goes on (outputs.go)
 	pending []join.Output // the join outputs behind out, for Config.OnOutput
 	span    processSpan   // the span of the input record being applied
 }
@@ -184,10 +192,12 @@ func (t *task) run(ctx context.Context) error {
 		defer close(prepared)
 		t.prepare(pctx, stop, free, ready)
 	}()
+	t.outW = t.p.startOutputWriter(pctx)
 	defer func() {
 		cancel()
 		close(stop)
 		<-prepared // the prepare stage uses the feeds, which close closes
+		t.outW.close()
 	}()
 	// ready is closed once ctx is cancelled and the batch the prepare stage
 	// had in hand is sent.
@@ -361,6 +371,7 @@ func (t *task) process(ctx context.Context, batch []preparedInput) (err error) {
 		if err != nil {
 			return err
 		}
+		t.outW.handOver(t.out, outputChunk)
 		t.next[in.side] = m.Offset + 1 // stored with the transaction in flush
 		t.lastInput = time.Now()
 		t.lastRecord = max(t.lastRecord, m.Time.UnixMilli())
@@ -564,7 +575,8 @@ func (h *sizeHint) get() int {
 
 func (h *sizeHint) note(n int) { h.n.Store(int64(min(n+n/4+16, 64<<10))) }
 
-// flush writes the pending outputs, then tx's writes to the state
+// flush waits for the outputs (handing over those not yet handed to the
+// output writer), then writes tx's writes to the state
 // changelog, then commits tx with the changelog position (changelog.go). On
 // shutdown it still tries to finish for a bounded time, so the batch in hand
 // is not redone.
@@ -583,12 +595,10 @@ func (t *task) flush(ctx context.Context, tx *state.Tx) error {
 			}
 		}
 	}
-	if len(t.out) > 0 {
-		if err := t.p.produce(ctx, t.out); err != nil {
-			return err
-		}
-		t.out = t.out[:0]
+	if err := t.outW.wait(t.out); err != nil {
+		return err
 	}
+	t.out = t.out[:0]
 	if ws := tx.Writes(); len(ws) > 0 {
 		next, err := t.p.writeChangelog(ctx, t.partition, ws)
 		if err != nil {
