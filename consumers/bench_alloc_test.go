@@ -153,7 +153,7 @@ func pairJoiner(tb testing.TB) (pair func(), tx func() *state.Tx, outs *[]join.O
 
 func TestAllocBudgetJoinAndState(t *testing.T) {
 	pair, tx, outs := pairJoiner(t)
-	checkBudget(t, "join matched pair (2 events, checks included)", 32, pair)
+	checkBudget(t, "join matched pair (2 events, checks included)", 24, pair)
 	p, err := New(NewDefaultConfig(), join.Checks{})
 	if err != nil {
 		t.Fatal(err)

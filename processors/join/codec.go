@@ -21,8 +21,9 @@ func appendString(b []byte, s string) []byte {
 // reader decodes what the append helpers wrote; the first error sticks and
 // every later read returns zero values.
 type reader struct {
-	b   []byte
-	err error
+	b    []byte
+	err  error
+	strs *interner // shared strings (shared); nil: none
 }
 
 func (r *reader) fail() {
@@ -106,6 +107,43 @@ func (r *reader) stringAs(old string) string {
 		return old
 	}
 	return string(b)
+}
+
+// shared reads a string like string, but through r.strs when set: the
+// findings of stored sides repeat a small set of codes, paths, detectors
+// and messages, decoded again each time a group is read back.
+func (r *reader) shared() string {
+	if r.strs == nil {
+		return r.string()
+	}
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return ""
+	}
+	return r.strs.intern(r.bytes(int(n)))
+}
+
+// interner hands out one copy of each string it has seen, up to
+// maxInterned strings; it belongs to one Processor (no locks).
+type interner struct {
+	m map[string]string
+}
+
+const maxInterned = 4096
+
+func (in *interner) intern(b []byte) string {
+	if s, ok := in.m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(in.m) < maxInterned {
+		if in.m == nil {
+			in.m = map[string]string{}
+		}
+		in.m[s] = s
+	}
+	return s
 }
 
 // interned reads a string like string, but returns a shared copy, without

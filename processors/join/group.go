@@ -28,6 +28,8 @@ type group struct {
 	// pending is the group's contribution to window metrics while its event
 	// name may still change (server side present, client not yet).
 	pending Agg
+	// strs shares the findings' strings between decodes (nil: none shared).
+	strs *interner
 }
 
 type side struct {
@@ -67,8 +69,8 @@ func (g *group) reset() {
 	ch, sh := g.client.snap.Hashes[:0], g.server.snap.Hashes[:0]
 	cp, sp := g.client.snap.Plain[:0], g.server.snap.Plain[:0]
 	g.pending.reset()
-	p := g.pending
-	*g = group{dups: dups, pending: p}
+	p, strs := g.pending, g.strs
+	*g = group{dups: dups, pending: p, strs: strs}
 	g.client.findings, g.server.findings = cf, sf
 	g.client.snap.Hashes, g.server.snap.Hashes = ch, sh
 	g.client.snap.Plain, g.server.snap.Plain = cp, sp
@@ -192,7 +194,7 @@ func (g *group) appendBinary(b []byte, topics *[2]string) []byte {
 // decode reads a group written by appendBinary into g, reusing its buffers.
 func (g *group) decode(b []byte, topics *[2]string) error {
 	g.reset()
-	r := reader{b: b}
+	r := reader{b: b, strs: g.strs}
 	version := r.byte()
 	if version != groupVersion && version != legacyGroupVersion {
 		return errCorrupt
@@ -469,12 +471,12 @@ func decodeFindings(r *reader, dst []schemas.Finding) []schemas.Finding {
 		if sd := sb >> 4; int(sd) < len(findingSides) {
 			f.Side = findingSides[sd]
 		}
-		f.Code = r.string()
-		f.Path = r.string()
-		f.Entity = r.string()
-		f.Detector = r.string()
-		f.Message = r.string()
-		f.Fingerprint = r.string()
+		f.Code = r.shared()
+		f.Path = r.shared()
+		f.Entity = r.shared()
+		f.Detector = r.shared()
+		f.Message = r.shared()
+		f.Fingerprint = r.string() // unique per value: not shared
 		dst = append(dst, f)
 	}
 	return dst

@@ -70,6 +70,7 @@ func New(cfg Config, checks Checks) (*Processor, error) {
 	if cfg.Batched {
 		p.cache = newBatchCache()
 	}
+	p.g.strs = &interner{}
 	return p, nil
 }
 
