@@ -99,7 +99,13 @@ java_opts=(
 )
 
 if [[ ! -f $DATA_DIR/kraft-logs/meta.properties ]]; then
-  cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  # A base64url UUID, as kafka-storage random-uuid prints. Like Kafka's own
+  # Uuid.randomUuid, never one starting with '-': the format tool would read it
+  # as an option (about 1 start in 64 failed that way).
+  cluster_id=-
+  while [ "${cluster_id#-}" != "$cluster_id" ]; do
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  done
   step "formatting KRaft storage in $DATA_DIR/kraft-logs (cluster $cluster_id)"
   java "${java_opts[@]}" kafka.tools.StorageTool format --standalone \
     -t "$cluster_id" -c "$CONFIG_FILE" >"$LOG_DIR/format.log" 2>&1 ||
