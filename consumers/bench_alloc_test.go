@@ -72,14 +72,14 @@ func TestAllocBudgetDecodeAndChecks(t *testing.T) {
 	a, m, evs := allocAuditor(t)
 	opts := a.DecodeOptions(0)
 	var fs []schemas.Finding
-	checkBudget(t, "decode 1 KB CAPI", 4, func() {
+	checkBudget(t, "decode 1 KB CAPI", 3, func() {
 		if _, err := schemas.Decode(m, opts); err != nil {
 			t.Fatal(err)
 		}
 	})
 	checkBudget(t, "per-event checks", 0, func() { fs = a.Event(&evs[0], fs[:0]) })
 	checkBudget(t, "snapshot", 1, func() { _ = a.Snapshot(&evs[0]) })
-	checkBudget(t, "decode + checks + snapshot", 5, func() {
+	checkBudget(t, "decode + checks + snapshot", 4, func() {
 		evs, _ := schemas.Decode(m, opts)
 		for i := range evs {
 			fs = a.Event(&evs[i], fs[:0])
