@@ -223,6 +223,14 @@ func New(cfg Config, checks join.Checks) (*Pipeline, error) {
 // Stats returns the running totals.
 func (p *Pipeline) Stats() *Stats { return &p.stats }
 
+// ConsumerLag is the sum over the running tasks' inputs of high watermark −
+// next offset to apply (the sstaudit.consumer.lag gauges, summed); ok is
+// false when no input's lag is known yet or the pipeline runs without
+// metrics (Config.Telemetry has no MeterProvider).
+func (p *Pipeline) ConsumerLag() (records int64, ok bool) {
+	return p.tel.instruments().ConsumerLag()
+}
+
 // Ready reports whether the pipeline is consuming normally, and if not, why.
 func (p *Pipeline) Ready() (bool, string) {
 	p.readyMu.Lock()

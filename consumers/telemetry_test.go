@@ -203,6 +203,9 @@ func TestMetricsMatchWhatHappened(t *testing.T) {
 		if _, n := sumOf(samples, "sstaudit_consumer_lag"); n != 2*partitions {
 			problems = append(problems, fmt.Sprintf("sstaudit_consumer_lag has %d series, want %d", n, 2*partitions))
 		}
+		if lag, ok := p.ConsumerLag(); !ok || lag != 0 { // the dashboard's figure: the gauges' sum
+			problems = append(problems, fmt.Sprintf("Pipeline.ConsumerLag() = %d, %v; want 0, true", lag, ok))
+		}
 		if len(problems) == 0 || try == 20 {
 			break
 		}

@@ -276,6 +276,15 @@ type partitionTopic struct {
 	next, hwm atomic.Int64 // -1 when unknown
 }
 
+// lag is the high watermark − the next offset, when both are known.
+func (t *partitionTopic) lag() (int64, bool) {
+	next, hwm := t.next.Load(), t.hwm.Load()
+	if next < 0 || hwm < 0 {
+		return 0, false
+	}
+	return max(hwm-next, 0), true
+}
+
 // Partition starts reporting the gauges of partition part of topics (the
 // inputs a task consumes, in the order the setters' index uses). Call
 // Close when the task stops, so a partition that moved to another instance
@@ -355,12 +364,30 @@ func (in *Instruments) observe(_ context.Context, o metric.Observer) error {
 			o.ObserveFloat64(in.streamLag, float64(now-st)/1000, p.attrs)
 		}
 		for i := range p.topics {
-			t := &p.topics[i]
-			next, hwm := t.next.Load(), t.hwm.Load()
-			if next >= 0 && hwm >= 0 {
-				o.ObserveInt64(in.consumerLag, max(hwm-next, 0), t.attrs)
+			if lag, ok := p.topics[i].lag(); ok {
+				o.ObserveInt64(in.consumerLag, lag, p.topics[i].attrs)
 			}
 		}
 	}
 	return nil
+}
+
+// ConsumerLag sums the consumer lag (high watermark − next offset) over every
+// input of every open partition whose lag is known; ok is false when none is
+// known yet. It is the figure the sstaudit.consumer.lag gauges report, for the
+// dashboard. Safe on nil (0, false).
+func (in *Instruments) ConsumerLag() (records int64, ok bool) {
+	if in == nil {
+		return 0, false
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for p := range in.partitions {
+		for i := range p.topics {
+			if lag, known := p.topics[i].lag(); known {
+				records, ok = records+lag, true
+			}
+		}
+	}
+	return records, ok
 }

@@ -155,7 +155,13 @@ func TestMetricNamesOnPrometheus(t *testing.T) {
 	if strings.Contains(out, `topic="tracking.server",partition`) || strings.Contains(out, `sstaudit_consumer_lag{partition="7",topic="tracking.server"}`) {
 		t.Error("consumer lag reported without a high watermark")
 	}
+	if lag, ok := in.ConsumerLag(); !ok || lag != 40 {
+		t.Errorf("ConsumerLag = %d, %v; want the client input's 40 (the server input's is unknown)", lag, ok)
+	}
 	p.Close()
+	if lag, ok := in.ConsumerLag(); ok || lag != 0 {
+		t.Errorf("ConsumerLag after the partition closed = %d, %v; want unknown", lag, ok)
+	}
 	if out := scrape(t, s.MetricsHandler); strings.Contains(out, `sstaudit_groups_open{partition="7"}`) {
 		t.Error("a closed partition is still reported")
 	}
@@ -170,6 +176,9 @@ func TestNilInstrumentsAreSafe(t *testing.T) {
 	in.ProcessDuration(ctx, time.Second)
 	p := in.Partition(1, "t")
 	p.Next(0, 1)
+	if lag, ok := in.ConsumerLag(); ok || lag != 0 {
+		t.Errorf("nil ConsumerLag = %d, %v", lag, ok)
+	}
 	p.AddOpenGroups(1)
 	p.Close()
 	if err := in.Close(); err != nil {

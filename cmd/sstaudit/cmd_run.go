@@ -98,6 +98,9 @@ func newDashboard(live *dashboard.Live, p *consumers.Pipeline, alignment time.Du
 		h := dashboard.Health{Ready: ok, Reason: why, Consumed: s.Consumed.Load(), Events: s.Events.Load(),
 			DLQ: s.DLQ.Load(), AuditRecords: s.Findings.Load(), WindowMetrics: s.Metrics.Load(),
 			Redelivered: s.Redelivery.Load(), OpenTasks: s.OpenTasks.Load()}
+		if lag, ok := p.ConsumerLag(); ok {
+			h.ConsumerLag = &lag
+		}
 		if finished != nil && finished.Load() {
 			h.Ready, h.Stopped, h.Reason = false, true, "the demo's traffic is fully processed"
 		}

@@ -28,6 +28,10 @@ type Health struct {
 	WindowMetrics int64 `json:"window_metrics"` // produced
 	Redelivered   int64 `json:"redelivered"`    // input messages skipped as already applied
 	OpenTasks     int64 `json:"open_tasks"`     // partition tasks running
+	// ConsumerLag is the records between the inputs' high watermarks and
+	// the next offsets to apply, summed over the running tasks; nil when
+	// not known (no task has fetched yet, or the pipeline has no metrics).
+	ConsumerLag *int64 `json:"consumer_lag"`
 }
 
 // Config configures a Dashboard.

@@ -278,7 +278,8 @@ func TestPage(t *testing.T) {
 	l := NewLive()
 	feed(l, recs, mets)
 	d := mustNew(t, Config{Live: l, Health: func() Health {
-		return Health{Ready: true, Consumed: 1500, Events: 1490, DLQ: 10, OpenTasks: 3}
+		lag := int64(12345)
+		return Health{Ready: true, Consumed: 1500, Events: 1490, DLQ: 10, OpenTasks: 3, ConsumerLag: &lag}
 	}})
 	srv := newTestServer(t, d)
 	code, h, body := get(t, srv.URL+"/")
@@ -296,6 +297,7 @@ func TestPage(t *testing.T) {
 		"Test Events (6) (10%)", "Hash Quality &amp; PII (15%)",
 		"meta · Purchase", "ViewContent", "CompleteRegistration", "Dedup rate", "Alignment rate",
 		`<span class="chip pass" id="readiness">ready</span>`, "1,500 messages",
+		`id="lag">12,345 records behind`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
@@ -434,6 +436,8 @@ func TestPipelineThroughput(t *testing.T) {
 	srv := newTestServer(t, d)
 	if _, _, body := get(t, srv.URL+"/"); !strings.Contains(body, "join: rebalancing") || !strings.Contains(body, `id="readiness">not ready<`) {
 		t.Fatal("page does not show the readiness reason")
+	} else if !strings.Contains(body, `id="lag">not known yet<`) {
+		t.Error("page does not say the lag is unknown")
 	}
 }
 
