@@ -100,7 +100,7 @@ func runDemo(ctx context.Context, env *Env, cfg DemoConfig) error {
 	// Once the demo's traffic is processed the pipeline stops on purpose;
 	// the dashboard (--serve) says so rather than "not ready".
 	var finished atomic.Bool
-	dash, err := newDashboard(live, p, pc.Join.Alignment, &finished)
+	dash, err := newDashboard(live, p, pc.Join.Alignment, nil, &finished)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sstaudit/sstaudit/consumers"
 	"github.com/sstaudit/sstaudit/processors/join"
+	"github.com/sstaudit/sstaudit/processors/report"
 	"github.com/sstaudit/sstaudit/processors/report/dashboard"
 	"github.com/sstaudit/sstaudit/telemetry"
 )
@@ -19,6 +20,10 @@ import (
 // a fresh deadline.
 func runPipeline(ctx context.Context, env *Env, cfg RunConfig) error {
 	aud, err := buildAuditor(env, "run")
+	if err != nil {
+		return err
+	}
+	inv, err := loadInventory(cfg.Inventory)
 	if err != nil {
 		return err
 	}
@@ -39,7 +44,7 @@ func runPipeline(ctx context.Context, env *Env, cfg RunConfig) error {
 	if err != nil {
 		return usageErrorf("run: %v", err)
 	}
-	dash, err := newDashboard(live, p, pc.Join.Alignment, nil)
+	dash, err := newDashboard(live, p, pc.Join.Alignment, inv, nil)
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
@@ -91,8 +96,8 @@ func startHTTP(addr string, p *consumers.Pipeline, tel telemetry.Settings, dash 
 
 // newDashboard serves live with p's readiness and totals. finished, when
 // set and true, marks the pipeline as stopped on purpose (the demo).
-func newDashboard(live *dashboard.Live, p *consumers.Pipeline, alignment time.Duration, finished *atomic.Bool) (*dashboard.Dashboard, error) {
-	return dashboard.New(dashboard.Config{Live: live, Alignment: alignment, Health: func() dashboard.Health {
+func newDashboard(live *dashboard.Live, p *consumers.Pipeline, alignment time.Duration, inv *report.Inventory, finished *atomic.Bool) (*dashboard.Dashboard, error) {
+	return dashboard.New(dashboard.Config{Live: live, Alignment: alignment, Inventory: inv, Health: func() dashboard.Health {
 		ok, why := p.Ready()
 		s := p.Stats()
 		h := dashboard.Health{Ready: ok, Reason: why, Consumed: s.Consumed.Load(), Events: s.Events.Load(),

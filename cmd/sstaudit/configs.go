@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sstaudit/sstaudit/consumers"
 	"github.com/sstaudit/sstaudit/schemas"
 	"github.com/sstaudit/sstaudit/telemetry"
 )
@@ -170,9 +171,16 @@ type RunConfig struct {
 	// TraceRatio is the share of root traces sampled, in [0,1] (default 0.01).
 	TraceRatio float64
 	// MemoryLimit is the Go runtime's soft memory limit in bytes; 0 (the
-	// default) = GOMEMLIMIT, else 70% of the cgroup limit, else 768 MiB.
+	// default) = GOMEMLIMIT, else 70% of the cgroup limit, else 512 MiB.
 	MemoryLimit int64
-	Log         telemetry.LogConfig
+	// MinFreeDisk is the free space the state directory's file system must
+	// keep before a task opens or commits state (default 128 MiB; 0 turns
+	// the guard off).
+	MinFreeDisk int64
+	// Inventory is a YAML file of facts the streams cannot show, scored on
+	// the dashboard like `report --inventory`; "" for none.
+	Inventory string
+	Log       telemetry.LogConfig
 }
 
 // NewDefaultRunConfig returns the defaults of SPEC §2, §4, §7 and §11.
@@ -194,6 +202,7 @@ func NewDefaultRunConfig() RunConfig {
 		InstanceID:      hostname(),
 		SessionTimeout:  10 * time.Second,
 		TraceRatio:      0.01,
+		MinFreeDisk:     consumers.NewDefaultConfig().MinFreeDisk,
 		Log:             telemetry.NewDefaultLogConfig(),
 	}
 }
@@ -226,6 +235,8 @@ func (c *RunConfig) flags(b *flagBuilder) {
 	b.String(&c.InstanceID, "instance-id", "ID", "name of this instance in audit records (default: the host name)")
 	b.Duration(&c.SessionTimeout, "session-timeout", "consumer-group session timeout: a member that dies keeps its partitions this long")
 	b.Float(&c.TraceRatio, "trace-ratio", "SHARE", "share of traces sampled when the input carries no traceparent, in [0,1]")
+	b.Bytes64(&c.MinFreeDisk, "min-free-disk", "free space the state directory's file system must keep: below it a task stops consuming and is not ready until space returns (Badger dies with SIGBUS on a really full disk); 0 turns the guard off")
+	b.String(&c.Inventory, "inventory", "FILE", "YAML inventory of facts streams cannot show, scored on the dashboard as by report --inventory (default: none)")
 	memoryLimitFlag(b, &c.MemoryLimit)
 	logFlags(b, &c.Log)
 }
@@ -259,6 +270,9 @@ func (c RunConfig) Validate() error {
 	}
 	if !(c.TraceRatio >= 0 && c.TraceRatio <= 1) {
 		errs = append(errs, fmt.Errorf("trace-ratio must be in [0,1], got %g", c.TraceRatio))
+	}
+	if c.MinFreeDisk < 0 {
+		errs = append(errs, fmt.Errorf("min-free-disk must not be negative, got %d", c.MinFreeDisk))
 	}
 	errs = append(errs, validateMemoryLimit(c.MemoryLimit), c.Log.Validate())
 	return errors.Join(errs...)

@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sstaudit/sstaudit/consumers"
+	"github.com/sstaudit/sstaudit/processors/audit"
 )
 
 type invalidCase struct {
@@ -117,6 +120,33 @@ func TestEnvName(t *testing.T) {
 	} {
 		if got := envName(flag); got != want {
 			t.Errorf("envName(%q) = %q, want %q", flag, got, want)
+		}
+	}
+}
+
+// --min-free-disk reaches the pipeline's disk guard; its default is the
+// pipeline's own, and 0 turns the guard off.
+func TestMinFreeDiskReachesThePipeline(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		want int64
+	}{
+		{nil, consumers.NewDefaultConfig().MinFreeDisk},
+		{[]string{"--min-free-disk", "1GiB"}, 1 << 30},
+		{[]string{"--min-free-disk", "0"}, 0},
+	} {
+		cfg, _, err := resolveAndValidate(t, "run", tt.args)
+		if err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		rc := *cfg.(*RunConfig)
+		a, err := audit.New(audit.NewDefaultPolicy(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pipelineConfig(&Env{}, rc, a).MinFreeDisk; got != tt.want {
+			t.Errorf("%v: MinFreeDisk = %d, want %d", tt.args, got, tt.want)
 		}
 	}
 }

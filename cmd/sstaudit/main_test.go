@@ -39,6 +39,7 @@ func TestDispatch(t *testing.T) {
 		{name: "bad value", args: []string{"run", "--match-window", "49h"}, wantCode: 2, wantErr: "match-window must be in (0, 48h]"},
 		{name: "unexpected argument", args: []string{"run", "extra"}, wantCode: 2, wantErr: `run: unexpected argument "extra"`},
 		{name: "check without input", args: []string{"check"}, wantCode: 2, wantErr: "no input"},
+		{name: "run with a missing inventory", args: []string{"run", "--inventory", "testdata/no-such-inventory.yaml"}, wantCode: 2, wantErr: "inventory"},
 		{name: "help", args: []string{"--help"}, wantCode: 0, wantOut: "Commands:"},
 		{name: "-h", args: []string{"-h"}, wantCode: 0, wantOut: "Commands:"},
 		{name: "help word", args: []string{"help"}, wantCode: 0, wantOut: "Commands:"},
@@ -74,7 +75,7 @@ func TestDispatch(t *testing.T) {
 func TestValidateJoinsEveryProblemOnOneLine(t *testing.T) {
 	t.Parallel()
 	_, _, err := invoke(t, map[string]string{"SSTAUDIT_TRACE_RATIO": "2"},
-		"run", "--grace", "-1s", "--output-format", "xml", "--client-topic", "audit.findings")
+		"run", "--grace", "-1s", "--output-format", "xml", "--client-topic", "audit.findings", "--min-free-disk", "-1MiB")
 	if exitCode(err) != 2 {
 		t.Fatalf("exit code = %d, want 2 (err %v)", exitCode(err), err)
 	}
@@ -84,6 +85,7 @@ func TestValidateJoinsEveryProblemOnOneLine(t *testing.T) {
 		`output-format must be json or avro, got "xml"`,
 		"trace-ratio must be in [0,1], got 2",
 		`client-topic and findings-topic both name topic "audit.findings"`,
+		"min-free-disk must not be negative",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q: %s", want, msg)
@@ -171,7 +173,7 @@ func TestCommandFlags(t *testing.T) {
 	t.Parallel()
 	pipeline := []string{"brokers", "group", "client-topic", "server-topic", "findings-topic", "metrics-topic", "dlq-topic",
 		"state-dir", "http", "output-format", "repartition", "match-window", "grace", "alignment", "metrics-window",
-		"idle-advance", "max-message-bytes", "instance-id", "trace-ratio", "memory-limit", "log-level", "log-format", "config"}
+		"idle-advance", "max-message-bytes", "instance-id", "trace-ratio", "memory-limit", "min-free-disk", "inventory", "log-level", "log-format", "config"}
 	want := map[string][]string{
 		"run":  pipeline,
 		"demo": {"serve", "events", "seed", "http", "match-window", "grace", "alignment", "metrics-window", "idle-advance"},

@@ -14,6 +14,7 @@ func pipelineConfig(env *Env, cfg RunConfig, a *audit.Auditor) consumers.Config 
 	pc.ClientTopic, pc.ServerTopic = cfg.ClientTopic, cfg.ServerTopic
 	pc.FindingsTopic, pc.MetricsTopic, pc.DLQTopic = cfg.FindingsTopic, cfg.MetricsTopic, cfg.DLQTopic
 	pc.StateDir = cfg.StateDir
+	pc.MinFreeDisk = cfg.MinFreeDisk
 	pc.OutputFormat = schemas.OutputFormat(cfg.OutputFormat)
 	pc.Repartition = cfg.Repartition
 	pc.Join.MatchWindow = cfg.Join.MatchWindow
