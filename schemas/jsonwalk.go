@@ -97,8 +97,7 @@ type jsonWalk struct {
 
 	arena  []byte
 	cur    []byte
-	segs   []jwSeg    // the current path's segments (offsets within cur)
-	keys   [][2]int32 // per segment: the nearest enclosing key (offsets within cur)
+	segs   []jwSeg // the current path's segments (offsets within cur)
 	leaves []jwLeaf
 	counts [][3]int32 // per-event field counts (assemble)
 
@@ -154,7 +153,6 @@ func (w *jsonWalk) walk(src []byte, maxDepth int) error {
 	w.arena = w.arena[:0]
 	w.cur = w.cur[:0]
 	w.segs = w.segs[:0]
-	w.keys = w.keys[:0]
 	w.topKeys = w.topKeys[:0]
 	w.topKeyBuf = w.topKeyBuf[:0]
 	w.topArray = false
@@ -258,7 +256,6 @@ func (w *jsonWalk) object(depth int) error {
 			w.cur = append(w.cur, jsonEmptyKey...)
 		}
 		w.segs = append(w.segs, jwSeg{start: int32(start), end: int32(end)})
-		w.keys = append(w.keys, [2]int32{int32(start), int32(end)})
 		w.skipWS()
 		if w.pos >= len(w.src) || w.src[w.pos] != ':' {
 			return w.syntax("expected ':'")
@@ -279,7 +276,6 @@ func (w *jsonWalk) object(depth int) error {
 			return err
 		}
 		w.segs = w.segs[:len(w.segs)-1]
-		w.keys = w.keys[:len(w.keys)-1]
 		w.cur = w.cur[:mark]
 		w.skipWS()
 		if w.pos >= len(w.src) {
@@ -309,23 +305,20 @@ func (w *jsonWalk) array(depth int) error {
 		return w.emit(KindEmptyArray, 0, 0, false)
 	}
 	mark := len(w.cur)
-	// An element's key is the array's own key.
-	var key [2]int32
-	if n := len(w.keys); n > 0 {
-		key = w.keys[n-1]
-	}
 	for i := 0; ; i++ {
 		w.cur = w.cur[:mark]
-		w.cur = append(w.cur, '[')
-		w.cur = strconv.AppendInt(w.cur, int64(i), 10)
-		w.cur = append(w.cur, ']')
+		if i < 10 {
+			w.cur = append(w.cur, '[', byte('0'+i), ']')
+		} else {
+			w.cur = append(w.cur, '[')
+			w.cur = strconv.AppendInt(w.cur, int64(i), 10)
+			w.cur = append(w.cur, ']')
+		}
 		w.segs = append(w.segs, jwSeg{start: -1, end: int32(i)})
-		w.keys = append(w.keys, key)
 		if err := w.parseValue(depth); err != nil {
 			return err
 		}
 		w.segs = w.segs[:len(w.segs)-1]
-		w.keys = w.keys[:len(w.keys)-1]
 		w.skipWS()
 		if w.pos >= len(w.src) {
 			return w.syntax("unexpected end of input in array")
@@ -589,12 +582,22 @@ func (w *jsonWalk) emit(k ValueKind, vstart, vend int, inArena bool) error {
 	l.valInArena = inArena
 	l.kind = k
 	l.depth = uint16(min(len(w.segs), 1<<16-1))
+	// The leaf's key is the nearest key segment: an array element's key is
+	// the array's own key.
 	l.key = [2]int32{ps, ps}
-	if d := len(w.keys); d > 0 {
-		l.key = [2]int32{ps + w.keys[d-1][0], ps + w.keys[d-1][1]}
+	for i := len(w.segs) - 1; i >= 0; i-- {
+		if sg := w.segs[i]; sg.start >= 0 {
+			l.key = [2]int32{ps + sg.start, ps + sg.end}
+			break
+		}
 	}
-	c := copy(l.seg[:], w.segs)
-	clear(l.seg[c:])
+	for i := range l.seg {
+		if i < len(w.segs) {
+			l.seg[i] = w.segs[i]
+		} else {
+			l.seg[i] = jwSeg{}
+		}
+	}
 	l.ev, l.cls, l.nurl = 0, 0, 0
 	return nil
 }
@@ -627,6 +630,13 @@ func (w *jsonWalk) segIndex(l *jwLeaf, i int) int {
 		return -1
 	}
 	return int(l.seg[i].end)
+}
+
+// setField sets *f, a zero Field, to the leaf. It writes the fields one by
+// one: copying a whole Field into the heap costs a bulk write barrier while
+// the GC marks.
+func (w *jsonWalk) setField(f *Field, l *jwLeaf) {
+	f.Path, f.Key, f.Value, f.Kind = w.path(l), w.key(l), w.value(l), l.kind
 }
 
 // field returns the leaf as a Field.

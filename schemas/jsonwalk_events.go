@@ -98,11 +98,8 @@ func (w *jsonWalk) assemble(n int, f Format, apply jwApply) []Event {
 		if l.cls&clsURL != 0 && l.kind == KindString {
 			c := &counts[ev][clsOther]
 			for _, u := range uf[:l.nurl] {
-				fields[*c] = Field{
-					Path:  ustr[u.path[0]:u.path[1]],
-					Key:   ustr[u.key[0]:u.key[1]],
-					Value: ustr[u.val[0]:u.val[1]],
-				}
+				f := &fields[*c]
+				f.Path, f.Key, f.Value = ustr[u.path[0]:u.path[1]], ustr[u.key[0]:u.key[1]], ustr[u.val[0]:u.val[1]]
 				*c++
 			}
 			uf = uf[l.nurl:]
@@ -120,11 +117,11 @@ func (w *jsonWalk) assemble(n int, f Format, apply jwApply) []Event {
 		switch cls {
 		case clsMapped:
 		case clsShared:
-			fields[sharedAt] = w.field(l)
+			w.setField(&fields[sharedAt], l)
 			sharedAt++
 		default:
 			c := &counts[ev][cls]
-			fields[*c] = w.field(l)
+			w.setField(&fields[*c], l)
 			*c++
 		}
 	}

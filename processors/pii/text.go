@@ -17,25 +17,42 @@ func (s *scanner) text(l loc, kc keyClass, t string, depth int, inURL bool) {
 	// starts, the longest mixed-case base64 run, and the classes present.
 	// The rarer cues ('@', eyJ, "Bearer ", '.' and ':' counts) are then
 	// searched only when their bytes occur and their detector runs.
+	//
+	// The inner loop runs over one base64 run; a run counts for b64max when
+	// it holds both cases. hist keeps the classes of the last four bytes:
+	// upper, upper, digit, digit is an IBAN-like start.
+	const ibanStart = uint32(cUpper)<<24 | uint32(cUpper)<<16 | uint32(cDigit)<<8 | uint32(cDigit)
+	var hist uint32
 	var ibanCand bool
-	digits, b64run, b64max := 0, 0, 0
-	var b64mix, classes uint8
-	for i := 0; i < len(t); i++ {
+	digits, b64max := 0, 0
+	var classes uint8
+	for i := 0; i < len(t); {
 		c := t[i]
 		f := byteClass[c]
 		classes |= f
 		digits += int(f & cDigit) // cDigit is bit 0
+		hist = hist<<8 | uint32(f)
+		i++
 		if f&cB64 == 0 || (pathMode && c == '/') {
-			b64run, b64mix = 0, 0
 			continue
 		}
-		b64run++
-		b64mix |= f
-		if f&cUpper != 0 && i+3 < len(t) && byteClass[t[i+1]]&cUpper != 0 && isDigit(t[i+2]) && isDigit(t[i+3]) {
-			ibanCand = true
+		start, mix := i-1, f
+		for ; i < len(t); i++ {
+			c = t[i]
+			f = byteClass[c]
+			if f&cB64 == 0 || (pathMode && c == '/') {
+				break
+			}
+			classes |= f
+			digits += int(f & cDigit)
+			mix |= f
+			hist = hist<<8 | uint32(f)
+			if hist&ibanStart == ibanStart {
+				ibanCand = true
+			}
 		}
-		if b64run > b64max && b64mix&(cUpper|cLower) == cUpper|cLower {
-			b64max = b64run
+		if mix&(cUpper|cLower) == cUpper|cLower && i-start > b64max {
+			b64max = i - start
 		}
 	}
 	rare := classes&cRare != 0
