@@ -353,7 +353,9 @@ func trimSpace(v string) string {
 
 // looksURL: scheme://, or a path with a query (/p?x=y).
 func looksURL(v string) bool {
-	if i := strings.Index(v, "://"); i > 0 && i <= 10 {
+	// Only a scheme of up to ten bytes counts, so only the first 13 bytes
+	// are searched.
+	if i := strings.Index(v[:min(len(v), 13)], "://"); i > 0 && i <= 10 {
 		for j := 0; j < i; j++ {
 			if !isAlpha(v[j]) && v[j] != '+' && v[j] != '-' && v[j] != '.' {
 				return false

@@ -62,8 +62,13 @@ func isFBCookie(s string) bool {
 
 // isGAClientID matches 1388405713.1771574400 and GA1.1.x.y cookies.
 func isGAClientID(s string) bool {
-	if strings.HasPrefix(s, "GA1.") || strings.HasPrefix(s, "GS1.") || strings.HasPrefix(s, "GS2.") {
+	if len(s) >= 4 && s[0] == 'G' && (s[:4] == "GA1." || s[:4] == "GS1." || s[:4] == "GS2.") {
 		return true
+	}
+	// The dot at 5–12 and ten digits after it: 16 to 23 bytes, so longer
+	// values are not searched for their first dot.
+	if len(s) < 16 || len(s) > 23 {
+		return false
 	}
 	dot := strings.IndexByte(s, '.')
 	if dot < 5 || dot > 12 || len(s)-dot-1 != 10 {
