@@ -23,6 +23,7 @@ import (
 	"github.com/sstaudit/sstaudit/processors/join"
 	"github.com/sstaudit/sstaudit/schemas"
 	"github.com/sstaudit/sstaudit/schemas/synth"
+	"github.com/sstaudit/sstaudit/state"
 )
 
 // BenchConfig configures Bench, the end-to-end benchmark of SPEC §12: the
@@ -393,21 +394,7 @@ func prepareMemory() {
 }
 
 // PeakRSS returns the process's VmHWM in bytes, 0 when unknown.
-func PeakRSS() int64 { return procStatus("VmHWM:") }
-
-func procStatus(field string) int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, field); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
+func PeakRSS() int64 { return state.ProcessStatus("VmHWM:") }
 
 func loadAvg() string {
 	b, err := os.ReadFile("/proc/loadavg")

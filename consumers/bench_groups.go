@@ -109,8 +109,8 @@ func BenchOpenGroups(ctx context.Context, cfg OpenGroupsConfig) (*OpenGroupsResu
 				var ms runtime.MemStats
 				runtime.ReadMemStats(&ms)
 				cfg.Progress(fmt.Sprintf("%d groups open after %s, RSS %d MiB (anon %d, file %d; peak %d MiB), Go heap in use %d MiB, %d trims, load %s", i+1,
-					time.Since(start).Round(time.Second), procStatus("VmRSS:")>>20, procStatus("RssAnon:")>>20,
-					procStatus("RssFile:")>>20, PeakRSS()>>20, ms.HeapInuse>>20, store.TrimStats().Trims, loadAvg()))
+					time.Since(start).Round(time.Second), state.ProcessStatus("VmRSS:")>>20, state.ProcessStatus("RssAnon:")>>20,
+					state.ProcessStatus("RssFile:")>>20, PeakRSS()>>20, ms.HeapInuse>>20, store.TrimStats().Trims, loadAvg()))
 			}
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -125,8 +125,8 @@ func BenchOpenGroups(ctx context.Context, cfg OpenGroupsConfig) (*OpenGroupsResu
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	res.HeapInuse = ms.HeapInuse
-	res.RSS = procStatus("VmRSS:")
-	res.RSSAnon, res.RSSFile = procStatus("RssAnon:"), procStatus("RssFile:")
+	res.RSS = state.ProcessStatus("VmRSS:")
+	res.RSSAnon, res.RSSFile = state.ProcessStatus("RssAnon:"), state.ProcessStatus("RssFile:")
 	res.PeakRSS = PeakRSS()
 	res.MemoryLimit = debug.SetMemoryLimit(-1)
 	res.Trim = store.TrimStats()

@@ -30,9 +30,11 @@ func dropResident(addr, n uintptr) error {
 
 // ProcessFileRSS returns the process's resident file-backed memory (RssFile
 // in /proc/self/status) in bytes, 0 when unknown.
-func ProcessFileRSS() int64 { return procStatusBytes("RssFile:") }
+func ProcessFileRSS() int64 { return ProcessStatus("RssFile:") }
 
-func procStatusBytes(field string) int64 {
+// ProcessStatus returns a kB figure of /proc/self/status (field with its
+// colon, e.g. "VmHWM:") in bytes, 0 when unknown.
+func ProcessStatus(field string) int64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0

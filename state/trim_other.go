@@ -12,3 +12,6 @@ func dropResident(addr, n uintptr) error { return errors.ErrUnsupported }
 
 // ProcessFileRSS returns 0: only Linux reports it.
 func ProcessFileRSS() int64 { return 0 }
+
+// ProcessStatus returns 0: only Linux has /proc/self/status.
+func ProcessStatus(field string) int64 { return 0 }
